@@ -1,0 +1,130 @@
+"""CivicGrid settings: every knob is an environment variable with a safe development default.
+
+``.env.example`` lists them all.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+
+from civicgrid.lib.env import envbool, envchoice, envint, envsecret, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = envbool("DEBUG", "True")
+SECRET_KEY = envsecret("SECRET_KEY", "dev-only-insecure-key-change-me")
+if not DEBUG and SECRET_KEY.startswith("dev-only"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE) when DEBUG=False")
+ALLOWED_HOSTS = [h for h in envstr("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "civicgrid.geo",
+    "civicgrid.org",
+    "civicgrid.categories",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "civicgrid.urls"
+WSGI_APPLICATION = "civicgrid.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# SQLite (WAL) is the embedded default; DATABASE_URL=postgres://... selects PostgreSQL.
+SQLITE_PATH = envstr("SQLITE_PATH", str(BASE_DIR / "var" / "civicgrid.sqlite3"))
+DATABASE_URL = envstr("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            "OPTIONS": {
+                # WAL lets readers work while one writer commits; IMMEDIATE takes the write
+                # lock at BEGIN so two writers queue instead of failing half-way.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; "
+                    "PRAGMA foreign_keys=ON;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = envstr("LANGUAGE_CODE", "zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = envstr("TIME_ZONE", "Asia/Shanghai")
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "media/"
+
+LOGIN_URL = "admin:login"
+
+# --- CivicGrid ---------------------------------------------------------------------------
+# Coordinate system of the city's polygons. Input in WGS-84 (GPS, Open311) is converted to it.
+CITY_CRS = envchoice("CITY_CRS", "gcj02", ("gcj02", "wgs84"))
+# Code of the city node of the region tree.
+CITY_CODE = envstr("CITY_CODE", "120000")
+# Working hours for deadlines counted in working hours: comma-separated HH:MM-HH:MM spans.
+WORK_HOURS = envstr("WORK_HOURS", "09:00-12:00,13:00-17:30")
+# What the working calendar does for a year the official holiday data does not cover yet:
+# "error" refuses to compute, "weekends" treats Monday to Friday as working days.
+WORK_CALENDAR_FALLBACK = envchoice("WORK_CALENDAR_FALLBACK", "weekends", ("error", "weekends"))
+# Seed of the generated demo city (streets, communities and grids are synthetic).
+DEMO_SEED = envint("DEMO_SEED", "20261129")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import path
+
+from civicgrid.api import api
+
+
+def health(request):
+    """Liveness probe: answers without touching the database."""
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
