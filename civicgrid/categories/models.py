@@ -36,7 +36,8 @@ class Category(models.Model):
     on_spot = models.BooleanField(_("grid worker may resolve on the spot"), default=False)
     duplicate_radius_m = models.PositiveIntegerField(_("duplicate search radius (m)"), default=250)
     escalates = models.BooleanField(
-        _("escalates when overdue"), default=True,
+        _("escalates when overdue"),
+        default=True,
         help_text=_("Overdue cases move one level up the region tree (community → street → district → city)."),
     )
     public = models.BooleanField(_("residents may report it"), default=True)

@@ -60,11 +60,17 @@ class Staff(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="staff", verbose_name=_("unit"))
     title = models.CharField(_("post"), max_length=100, blank=True)
     scope_regions = models.ManyToManyField(
-        "geo.Region", blank=True, related_name="+", verbose_name=_("scope: regions"),
+        "geo.Region",
+        blank=True,
+        related_name="+",
+        verbose_name=_("scope: regions"),
         help_text=_("Each region includes everything below it. Empty: the unit's own region."),
     )
     scope_categories = models.ManyToManyField(
-        "categories.Category", blank=True, related_name="+", verbose_name=_("scope: categories"),
+        "categories.Category",
+        blank=True,
+        related_name="+",
+        verbose_name=_("scope: categories"),
         help_text=_("Empty: all categories."),
     )
 
