@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "civicgrid.geo",
     "civicgrid.org",
     "civicgrid.categories",
+    "civicgrid.cases",
 ]
 
 MIDDLEWARE = [

@@ -93,3 +93,29 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return self.get_role_display()
+
+
+class ApiKey(models.Model):
+    """A key for a machine client (an Open311 app, a hotline system, a connector).
+
+    Only the SHA-256 of the key is stored; ``prefix`` (its first 8 characters) identifies it in
+    lists. A key bound to a ``user`` acts as that user; an unbound key submits as an anonymous
+    member of the public (an Open311 app relaying residents' reports).
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    prefix = models.CharField(max_length=8, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("acts as")
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

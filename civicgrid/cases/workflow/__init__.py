@@ -1,0 +1,1 @@
+"""Workflow tables: plain Python, no Django. See ``engine.py`` for the vocabulary."""

@@ -1,0 +1,32 @@
+"""Issue and check API keys. The key itself is shown once, at creation; only its hash is kept."""
+
+import hashlib
+import secrets
+
+from django.utils import timezone
+
+from civicgrid.org.models import ApiKey
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_api_key(name: str, user=None) -> tuple[ApiKey, str]:
+    """Create a key named ``name``; returns the record and the key (never stored in clear)."""
+    key = "cg_" + secrets.token_urlsafe(30)
+    record = ApiKey.objects.create(name=name, prefix=key[:8], key_hash=_digest(key), user=user)
+    return record, key
+
+
+def check_api_key(key: str | None) -> ApiKey | None:
+    """The active key record matching ``key``, or None. Records when it was last used."""
+    if not key or len(key) > 100:
+        return None
+    record = ApiKey.objects.select_related("user").filter(key_hash=_digest(key), active=True).first()
+    if record is None:
+        return None
+    now = timezone.now()
+    if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=record.pk).update(last_used_at=now)
+    return record
