@@ -121,3 +121,34 @@ def make_personas(c: SmallCity) -> Personas:
         org_b=org_b,
         centre_a=centre_a,
     )
+
+
+def make_category(code="E0101", *, on_spot=False, radius=250, deadlines=None):
+    """A problem class E01 with one leaf (urban management), as the category file would give."""
+    from civicgrid.categories.models import Category
+
+    parent, _ = Category.objects.get_or_create(
+        code=code[:3],
+        defaults={
+            "kind": "event",
+            "name_zh": "市容环境",
+            "name_en": "City appearance",
+            "unit_type": UnitType.URBAN_MANAGEMENT,
+        },
+    )
+    return Category.objects.create(
+        code=code,
+        parent=parent,
+        kind="event",
+        name_zh=f"测试{code}",
+        name_en=f"Test {code}",
+        unit_type=UnitType.URBAN_MANAGEMENT,
+        on_spot=on_spot,
+        duplicate_radius_m=radius,
+        deadlines=deadlines or {"accept": "2wh", "dispatch": "2wh", "sign": "1wd", "handle": "5wd", "verify": "1wd"},
+    )
+
+
+# A point inside grid A1 (GCJ-02, pass crs="gcj02") and inside grid B1.
+POINT_A1 = {"lat": 39.105, "lon": 117.205, "crs": "gcj02"}
+POINT_B1 = {"lat": 39.105, "lon": 117.225, "crs": "gcj02"}

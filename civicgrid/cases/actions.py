@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from civicgrid.cases import chain, deadlines, routing
 from civicgrid.cases.access import roles_on_case
 from civicgrid.cases.models import Case, CaseEvent, Supporter
+from civicgrid.cases.signals import event_committed
 from civicgrid.cases.workflow import problem
 from civicgrid.cases.workflow.engine import REPORTER, RESIDENT, SYSTEM, NotAllowed, UnknownAction
 from civicgrid.geo.locator import OutsideServiceArea, get_locator, to_city_crs
@@ -188,9 +189,22 @@ def _apply(
 
 
 def _notify_on_commit(case, event):
-    from civicgrid.notify.queue import queue_for_event  # notifications depend on cases, not the reverse
+    """Tell listeners (notifications, webhooks) once the change is committed; a listener's failure
+    cannot undo or block the action."""
+    case_id, event_id = case.pk, event.pk
+    transaction.on_commit(
+        lambda: event_committed.send_robust(sender=Case, case_id=case_id, event_id=event_id), robust=True
+    )
 
-    transaction.on_commit(lambda: queue_for_event(case.pk, event.pk))
+
+def permitted(case: Case, action: str, user, *, has_token=False) -> Actor:
+    """The actor, once the table allows ``action`` on ``case`` for ``user``; Forbidden otherwise.
+
+    Actions call this before validating their other input, so that a refusal is always the
+    same whatever else is wrong."""
+    actor = actor_for(user, case, has_token=has_token)
+    _check(case, action, actor.roles)
+    return actor
 
 
 def actor_for(user, case: Case | None = None, *, has_token=False) -> Actor:
@@ -377,6 +391,7 @@ def do_reject_case(case, *, acting_user, reason, expected_version=None, now=None
 
 def do_dispatch_case(case, *, acting_user, unit=None, expected_version=None, now=None):
     """Send the case to ``unit``, or to the responsible unit the routing rules find."""
+    actor = permitted(case, "dispatch", acting_user)
     unit = unit or routing.responsible_unit(case)
     if unit is None:
         raise Invalid(_("No unit serves this place for this category; choose one."))
@@ -387,7 +402,7 @@ def do_dispatch_case(case, *, acting_user, unit=None, expected_version=None, now
     return _apply(
         case,
         "dispatch",
-        actor_for(acting_user, case),
+        actor,
         now=now,
         expected_version=expected_version,
         payload={"unit": unit.code, "unit_name": unit.name_zh},
@@ -397,9 +412,9 @@ def do_dispatch_case(case, *, acting_user, unit=None, expected_version=None, now
 
 def do_merge_case(case, *, into, acting_user, expected_version=None, now=None):
     """Merge duplicate ``case`` into ``into``: both linked, the duplicate's reporter follows the parent."""
+    actor = permitted(case, "merge", acting_user)
     if into.pk == case.pk or not into.is_open or into.status == problem.MERGED:
         raise Invalid(_("A case can only be merged into another open case."))
-    actor = actor_for(acting_user, case)
     parent_actor = actor_for(acting_user, into)
     if Role.DISPATCHER not in parent_actor.roles:
         raise Forbidden(_("You may not take this action on this case."))
@@ -461,6 +476,7 @@ def do_start_case(case, *, acting_user, expected_version=None, now=None):
 
 
 def do_request_extension(case, *, acting_user, duration, reason, expected_version=None, now=None):
+    actor = permitted(case, "request_extension", acting_user)
     try:
         parsed = parse_duration(duration)
     except ValueError as e:
@@ -470,7 +486,7 @@ def do_request_extension(case, *, acting_user, duration, reason, expected_versio
     return _apply(
         case,
         "request_extension",
-        actor_for(acting_user, case),
+        actor,
         reason=reason,
         now=now,
         expected_version=expected_version,
@@ -480,6 +496,7 @@ def do_request_extension(case, *, acting_user, duration, reason, expected_versio
 
 
 def do_approve_extension(case, *, acting_user, expected_version=None, now=None):
+    actor = permitted(case, "approve_extension", acting_user)
     if not case.pending_extension:
         raise Invalid(_("There is no pending extension request."))
     new_due = deadlines.add(case.handle_due_at, case.pending_extension)
@@ -489,7 +506,7 @@ def do_approve_extension(case, *, acting_user, expected_version=None, now=None):
     event = _apply(
         case,
         "approve_extension",
-        actor_for(acting_user, case),
+        actor,
         now=now,
         expected_version=expected_version,
         payload={"duration": case.pending_extension, "due": new_due.isoformat()},
@@ -499,12 +516,13 @@ def do_approve_extension(case, *, acting_user, expected_version=None, now=None):
 
 
 def do_refuse_extension(case, *, acting_user, reason, expected_version=None, now=None):
+    actor = permitted(case, "refuse_extension", acting_user)
     if not case.pending_extension:
         raise Invalid(_("There is no pending extension request."))
     return _apply(
         case,
         "refuse_extension",
-        actor_for(acting_user, case),
+        actor,
         reason=reason,
         now=now,
         expected_version=expected_version,
@@ -564,6 +582,7 @@ def do_fail_verification(case, *, acting_user, reason, has_token=False, expected
 
 
 def do_reopen_case(case, *, acting_user, reason, has_token=False, expected_version=None, now=None):
+    actor = permitted(case, "reopen", acting_user, has_token=has_token)
     now = now or timezone.now()
     if case.closed_at is None or now > case.closed_at + timedelta(days=problem.REOPEN_WINDOW_DAYS):
         raise Invalid(
@@ -574,7 +593,7 @@ def do_reopen_case(case, *, acting_user, reason, has_token=False, expected_versi
     return _apply(
         case,
         "reopen",
-        actor_for(acting_user, case, has_token=has_token),
+        actor,
         reason=reason,
         now=now,
         expected_version=expected_version,
@@ -590,6 +609,7 @@ def do_reopen_case(case, *, acting_user, reason, has_token=False, expected_versi
 
 
 def do_rate_case(case, *, acting_user, rating, comment="", has_token=False, expected_version=None, now=None):
+    actor = permitted(case, "rate", acting_user, has_token=has_token)
     if rating not in problem.RATINGS:
         raise Invalid(_("A rating is 3 (satisfied), 2 (basically satisfied) or 1 (not satisfied)."))
     if case.rating is not None:
@@ -598,7 +618,7 @@ def do_rate_case(case, *, acting_user, rating, comment="", has_token=False, expe
     return _apply(
         case,
         "rate",
-        actor_for(acting_user, case, has_token=has_token),
+        actor,
         reason=comment,
         now=now,
         expected_version=expected_version,
@@ -661,6 +681,7 @@ def do_urge_case(case, *, acting_user, reason, expected_version=None, now=None):
 
 
 def do_take_lead_case(case, *, acting_user, expected_version=None, now=None):
+    permitted(case, "take_lead", acting_user)
     return _apply(
         case,
         "take_lead",

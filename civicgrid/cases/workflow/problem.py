@@ -82,6 +82,13 @@ PROBLEM = Workflow(
             doc="A duplicate is merged into its parent; its reporter follows the parent.",
         ),
         _t(
+            "absorb",
+            OPEN,
+            None,
+            {DISPATCHER},
+            doc="A duplicate was merged into this case; its reporters now follow this one.",
+        ),
+        _t(
             "dispatch",
             {ACCEPTED},
             DISPATCHED,
