@@ -1,9 +1,12 @@
 """The JSON API (django-ninja), mounted at /api/v1/. Each app contributes a router."""
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 
+from civicgrid.cases.actions import CaseError
+from civicgrid.cases.api import router as cases_router
 from civicgrid.geo.api import router as geo_router
 
 api = NinjaAPI(title="CivicGrid API", version="1", urls_namespace="api-v1")
@@ -18,4 +21,23 @@ def validation_error(request, exc: ValidationError):
     return api.create_response(request, {"message": message, "errors": exc.errors}, status=422)
 
 
+@api.exception_handler(CaseError)
+def case_error(request, exc: CaseError):
+    """A refused action: its status (400, 403 or 409) and its message."""
+    return api.create_response(request, {"message": exc.message}, status=exc.status)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc: Http404):
+    """Missing and not-yours look the same."""
+    return api.create_response(request, {"message": _("Not found.")}, status=404)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """Authentication (401), CSRF (403) and the like, in the same shape as every other error."""
+    return api.create_response(request, {"message": str(exc)}, status=exc.status_code)
+
+
 api.add_router("/", geo_router)
+api.add_router("/", cases_router)

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "civicgrid.org",
     "civicgrid.categories",
     "civicgrid.cases",
+    "civicgrid.open311",
+    "civicgrid.notify",
 ]
 
 MIDDLEWARE = [
