@@ -16,23 +16,6 @@ A2 = {"lat": 39.105, "lon": 117.215, "crs": "gcj02"}
 B1 = {"lat": 39.105, "lon": 117.225, "crs": "gcj02"}
 
 
-@pytest.fixture
-def category(small_city):
-    parent = Category.objects.create(
-        code="T01", kind="event", name_zh="市容", name_en="Appearance", unit_type="urban_management"
-    )
-    return Category.objects.create(
-        code="T0101",
-        parent=parent,
-        kind="event",
-        name_zh="垃圾",
-        name_en="Litter",
-        unit_type="urban_management",
-        deadlines={},
-        public=True,
-    )
-
-
 def post(client, url, body, **headers):
     return client.post(url, body, content_type="application/json", headers=headers)
 

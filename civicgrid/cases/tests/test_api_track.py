@@ -5,26 +5,8 @@ from django.test import Client
 
 from civicgrid.cases import actions as A
 from civicgrid.cases.models import Case, CaseEvent, Supporter
-from civicgrid.categories.models import Category
 
 A1 = {"lat": 39.105, "lon": 117.205, "crs": "gcj02"}
-
-
-@pytest.fixture
-def category(small_city):
-    parent = Category.objects.create(
-        code="T01", kind="event", name_zh="市容", name_en="Appearance", unit_type="urban_management"
-    )
-    return Category.objects.create(
-        code="T0101",
-        parent=parent,
-        kind="event",
-        name_zh="垃圾",
-        name_en="Litter",
-        unit_type="urban_management",
-        deadlines={},
-        public=True,
-    )
 
 
 def post(client, url, body):
