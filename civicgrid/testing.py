@@ -123,7 +123,7 @@ def make_personas(c: SmallCity) -> Personas:
     )
 
 
-def make_category(code="E0101", *, on_spot=False, radius=250, deadlines=None):
+def make_category(code="E0101", *, name_zh="", name_en="", on_spot=False, radius=250, deadlines=None, escalates=True):
     """A problem class E01 with one leaf (urban management), as the category file would give."""
     from civicgrid.categories.models import Category
 
@@ -140,9 +140,10 @@ def make_category(code="E0101", *, on_spot=False, radius=250, deadlines=None):
         code=code,
         parent=parent,
         kind="event",
-        name_zh=f"测试{code}",
-        name_en=f"Test {code}",
+        name_zh=name_zh or f"测试{code}",
+        name_en=name_en or f"Test {code}",
         unit_type=UnitType.URBAN_MANAGEMENT,
+        escalates=escalates,
         on_spot=on_spot,
         duplicate_radius_m=radius,
         deadlines=deadlines or {"accept": "2wh", "dispatch": "2wh", "sign": "1wd", "handle": "5wd", "verify": "1wd"},

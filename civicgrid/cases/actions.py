@@ -48,6 +48,8 @@ PUBLIC_ACTIONS = frozenset(
         "absorb",
     }
 )
+# The change that stops a case's clock (closed, rejected, merged, parked: no step is running).
+NO_STEP = {"step": "", "step_started_at": None, "step_due_at": None}
 MAX_DESCRIPTION = 2000
 MAX_REASON = 1000
 
@@ -354,9 +356,7 @@ def do_resolve_case_on_spot(*, acting_user, category, lat, lon, description, crs
                 handled_on_time=True,
                 closed_at=now,
                 closed_on_spot=True,
-                step="",
-                step_started_at=None,
-                step_due_at=None,
+                **NO_STEP,
             ),
         )
     return case
@@ -385,7 +385,7 @@ def do_reject_case(case, *, acting_user, reason, expected_version=None, now=None
         reason=reason,
         now=now,
         expected_version=expected_version,
-        changes={"step": "", "step_started_at": None, "step_due_at": None},
+        changes=NO_STEP,
     )
 
 
@@ -427,7 +427,7 @@ def do_merge_case(case, *, into, acting_user, expected_version=None, now=None):
             now=now,
             expected_version=expected_version,
             payload={"into": into.number},
-            changes={"parent_id": into.pk, "step": "", "step_started_at": None, "step_due_at": None},
+            changes={"parent_id": into.pk, **NO_STEP},
         )
         _apply(into, "absorb", parent_actor, now=now, payload={"duplicate": case.number})
         if case.reporter_id or case.contact:
@@ -557,7 +557,7 @@ def do_verify_case(case, *, acting_user, has_token=False, expected_version=None,
         actor_for(acting_user, case, has_token=has_token),
         now=now,
         expected_version=expected_version,
-        changes={"closed_at": now, "step": "", "step_started_at": None, "step_due_at": None},
+        changes={"closed_at": now, **NO_STEP},
     )
 
 
@@ -649,10 +649,8 @@ def do_park_case(case, *, acting_user, reason, expected_version=None, now=None):
         expected_version=expected_version,
         changes={
             "ever_parked": True,
-            "step": "",
-            "step_started_at": None,
-            "step_due_at": None,
             "pending_extension": "",
+            **NO_STEP,
         },
     )
 

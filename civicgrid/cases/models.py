@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.workflow import problem
@@ -131,6 +132,8 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         indexes = [
             models.Index(fields=["status", "step_due_at"], name="case_status_due"),
+            # The sweeper's question: which running steps are past due and not yet marked?
+            models.Index(fields=["step_due_at"], condition=Q(overdue_marked=False), name="case_due_unmarked"),
             models.Index(fields=["category", "status", "x"], name="case_dup_lookup"),
             models.Index(fields=["district_code", "reported_at"], name="case_district_time"),
             models.Index(fields=["street_code", "reported_at"], name="case_street_time"),

@@ -67,8 +67,9 @@ def quiet_category_ids() -> list[int]:
 def due_cases_query(now: datetime, quiet: list[int] | None = None):
     """Cases due for escalation at ``now``, in no particular order.
 
-    The filter leads with ``status`` and ``step_due_at`` so that it runs on the
-    ``case_status_due`` index; the categories that do not escalate are excluded by id (a short
+    The filter matches the partial index ``case_due_unmarked`` (``step_due_at`` where not yet
+    marked overdue), so cases already escalated for their running step cost nothing; ``status``
+    and ``step_due_at`` also match ``case_status_due``; the categories that do not escalate are excluded by id (a short
     list, ``quiet`` when the caller has it), not by a join."""
     if quiet is None:
         quiet = quiet_category_ids()

@@ -6,7 +6,7 @@ import pytest
 
 from civicgrid.cases import actions as A
 from civicgrid.cases.duplicates import bounding_box, distance_m, find_duplicates
-from civicgrid.categories.models import Category
+from civicgrid.testing import make_category
 
 # A point in grid A1 of the small city (GCJ-02 degrees, the city's CRS) and metres per degree there.
 X, Y = 117.205, 39.105
@@ -15,21 +15,7 @@ M_PER_DEG_X = M_PER_DEG_Y * math.cos(math.radians(Y))
 
 
 def make_leaf(code, radius=250, on_spot=False):
-    parent, _ = Category.objects.get_or_create(
-        code=code[:3],
-        defaults={"kind": "event", "unit_type": "urban_management", "name_zh": "市容环境", "name_en": "Appearance"},
-    )
-    return Category.objects.create(
-        code=code,
-        parent=parent,
-        kind="event",
-        unit_type="urban_management",
-        name_zh=f"测试{code}",
-        name_en=f"Test {code}",
-        duplicate_radius_m=radius,
-        on_spot=on_spot,
-        deadlines={"accept": "2wh"},
-    )
+    return make_category(code, radius=radius, on_spot=on_spot, deadlines={"accept": "2wh"})
 
 
 def report_at(category, east_m=0.0, north_m=0.0):

@@ -14,8 +14,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from civicgrid.cases import actions
-from civicgrid.categories.models import Category
 from civicgrid.org.apikeys import create_api_key
+from civicgrid.testing import make_category
 from civicgrid.wsgi import application
 
 # The cases operations; the other apps' routers are checked by their own contract tests.
@@ -39,12 +39,7 @@ def keep_connection():
 @pytest.fixture
 def api_key(personas, keep_connection):
     """A key acting as dispatcher Dan, over a city with a category and a few cases in it."""
-    parent = Category.objects.create(
-        code="T01", kind="event", name_zh="市容", name_en="Appearance", unit_type="urban_management"
-    )
-    leaf = Category.objects.create(
-        code="T0101", parent=parent, kind="event", name_zh="垃圾", name_en="Litter", unit_type="urban_management"
-    )
+    leaf = make_category("T0101", name_zh="垃圾", name_en="Litter")
     cases = [
         actions.do_report_case(
             acting_user=personas.rita, category=leaf, lat=39.105, lon=lon, crs="gcj02", description="Litter"

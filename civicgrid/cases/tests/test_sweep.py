@@ -15,7 +15,7 @@ from civicgrid.cases import actions as A
 from civicgrid.cases import audit, sweep
 from civicgrid.cases.access import visible_cases
 from civicgrid.cases.models import Case, CaseEvent
-from civicgrid.categories.models import Category
+from civicgrid.testing import make_category
 
 # A Monday morning; the test category's deadlines are clock hours so due times are plain.
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -23,17 +23,9 @@ HOUR = timedelta(hours=1)
 
 
 def make_leaf(code="E0101", *, escalates=True):
-    parent, _ = Category.objects.get_or_create(
-        code=code[:3],
-        defaults={"kind": "event", "unit_type": "urban_management", "name_zh": "市容环境", "name_en": "Appearance"},
-    )
-    return Category.objects.create(
-        code=code,
-        parent=parent,
-        kind="event",
-        unit_type="urban_management",
-        name_zh=f"测试{code}",
-        name_en=f"Test {code}",
+    # Clock-hour deadlines so that due times are plain.
+    return make_category(
+        code,
         escalates=escalates,
         deadlines={"accept": "2h", "dispatch": "2h", "sign": "4h", "handle": "8h", "verify": "4h"},
     )

@@ -8,23 +8,12 @@ from django.core.management import CommandError, call_command
 from civicgrid.cases import actions as A
 from civicgrid.cases import audit
 from civicgrid.cases.models import Case, CaseEvent
-from civicgrid.categories.models import Category
+from civicgrid.testing import make_category
 
 
 @pytest.fixture
 def leaf(small_city):
-    parent = Category.objects.create(
-        code="E01", kind="event", unit_type="urban_management", name_zh="市容环境", name_en="Appearance"
-    )
-    return Category.objects.create(
-        code="E0101",
-        parent=parent,
-        kind="event",
-        unit_type="urban_management",
-        name_zh="暴露垃圾",
-        name_en="Exposed rubbish",
-        deadlines={"accept": "2wh", "dispatch": "2wh", "sign": "1wd", "handle": "5wd", "verify": "1wd"},
-    )
+    return make_category()
 
 
 @pytest.fixture
