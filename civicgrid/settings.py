@@ -112,6 +112,20 @@ MEDIA_URL = "media/"
 
 LOGIN_URL = "admin:login"
 
+# Outgoing mail (notifications). Development prints mail to the console.
+EMAIL_BACKEND = envstr(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", "25")
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "False")
+# A send must finish well within the notification worker's 5-minute claim.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "20")
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "CivicGrid <noreply@localhost>")
+
 # --- CivicGrid ---------------------------------------------------------------------------
 # Coordinate system of the city's polygons. Input in WGS-84 (GPS, Open311) is converted to it.
 CITY_CRS = envchoice("CITY_CRS", "gcj02", ("gcj02", "wgs84"))
@@ -122,6 +136,13 @@ WORK_HOURS = envstr("WORK_HOURS", "09:00-12:00,13:00-17:30")
 # What the working calendar does for a year the official holiday data does not cover yet:
 # "error" refuses to compute, "weekends" treats Monday to Friday as working days.
 WORK_CALENDAR_FALLBACK = envchoice("WORK_CALENDAR_FALLBACK", "weekends", ("error", "weekends"))
+# Absolute base of links in notifications (e.g. https://civicgrid.example.gov.cn); empty: bare paths.
+PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", "").rstrip("/")
+# Photos: larger uploads are refused; accepted ones are re-encoded without metadata.
+MAX_PHOTO_BYTES = envint("MAX_PHOTO_BYTES", str(8 * 1024 * 1024))
+# Reporters' and supporters' contacts are blanked this many days after a case ends
+# (`manage.py purge_personal_data`, run daily).
+PERSONAL_DATA_RETENTION_DAYS = envint("PERSONAL_DATA_RETENTION_DAYS", "180")
 # Seed of the generated demo city (streets, communities and grids are synthetic).
 DEMO_SEED = envint("DEMO_SEED", "20261129")
 

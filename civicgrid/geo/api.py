@@ -5,12 +5,9 @@ from typing import Literal
 from ninja import Field, Query, Router, Schema, Status
 
 from civicgrid.geo import locator
+from civicgrid.lib.api_schemas import Message, ValidationMessage
 
 router = Router(tags=["geo"])
-
-
-class Message(Schema):
-    message: str
 
 
 class LocateQuery(Schema):
@@ -34,7 +31,7 @@ class LocateOut(Schema):
 
 @router.get(
     "/locate",
-    response={200: LocateOut, 400: Message, 404: Message},
+    response={200: LocateOut, 400: Message, 404: Message, 422: ValidationMessage},
     summary="Locate a point",
     description=(
         "The grid, community, street and district holding a point. A point on a border shared "

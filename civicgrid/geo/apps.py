@@ -6,3 +6,6 @@ class GeoConfig(AppConfig):
     name = "civicgrid.geo"
     label = "geo"
     verbose_name = _("Regions and grids")
+
+    def ready(self):
+        from civicgrid.geo import signals  # noqa: F401  (rebuild the locator when regions change)
