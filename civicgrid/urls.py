@@ -15,4 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("open311/v2/", include("civicgrid.open311.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("civicgrid.web.urls")),
 ]

@@ -2,9 +2,10 @@
 
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from civicgrid.geo import locator
+from civicgrid.geo import boundaries, locator
 from civicgrid.lib.api_schemas import Message, ValidationMessage
 
 router = Router(tags=["geo"])
@@ -46,3 +47,24 @@ def locate(request, q: Query[LocateQuery]):
     except ValueError as exc:
         return Status(400, {"message": str(exc)})
     return Status(200, found)
+
+
+class RegionsQuery(Schema):
+    parent: str = Field("", max_length=15, description="Region code whose children to return; empty: the city.")
+
+
+@router.get(
+    "/regions",
+    response={200: dict, 404: Message, 422: ValidationMessage},
+    summary="Region boundaries",
+    description=(
+        "The children of a region as a GeoJSON FeatureCollection in the city's coordinate system, "
+        "simplified for drawing (districts of the city, streets of a district, and so on). "
+        "Regions below district level of the demo city are synthetic (`synthetic: true`)."
+    ),
+)
+def regions(request, q: Query[RegionsQuery]):
+    parent = boundaries.parent_for(q.parent)
+    if parent is None:
+        return Status(404, {"message": _("No such region.")})
+    return Status(200, boundaries.children_geojson(parent))
