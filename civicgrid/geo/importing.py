@@ -38,6 +38,7 @@ import numpy as np
 import shapely
 import shapely.geometry
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -700,7 +701,20 @@ def _write(features, v: _Validator, *, synthetic, city_name_zh, city_name_en) ->
         city.save()
         ids[city.code] = city.pk
 
-    fields = ["parent", "name_zh", "name_en", "geometry", "min_x", "min_y", "max_x", "max_y", "area_m2", "synthetic"]
+    fields = [
+        "parent",
+        "name_zh",
+        "name_en",
+        "geometry",
+        "min_x",
+        "min_y",
+        "max_x",
+        "max_y",
+        "area_m2",
+        "synthetic",
+        "updated_at",
+    ]
+    now = timezone.now()
     for level in codes.LEVELS[1:]:
         layer = [f for f in features if f.level == level]
         if not layer:
@@ -726,6 +740,7 @@ def _write(features, v: _Validator, *, synthetic, city_name_zh, city_name_en) ->
             region.name_zh = f.name_zh
             region.name_en = f.name_en
             region.synthetic = synthetic
+            region.updated_at = now  # the prepared UPDATE below bypasses auto_now
             region.set_shape(f.geometry, area_m2=float(a))
         Region.objects.bulk_create(new, batch_size=BATCH_SIZE)
         _update_rows(changed, fields)

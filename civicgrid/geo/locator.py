@@ -403,12 +403,16 @@ def invalidate() -> None:
 
 
 def fingerprint() -> tuple:
-    """A cheap summary of the region table that changes when regions are added, removed or
-    retired; compared every CHECK_INTERVAL seconds to notice changes made by other processes."""
+    """A cheap summary of the region table that changes when regions are added, removed, retired
+    or edited; compared every CHECK_INTERVAL seconds to notice changes made by other processes."""
     agg = Region.objects.aggregate(
-        count=Count("id"), max_id=Max("id"), retired=Count("valid_to"), last_from=Max("valid_from")
+        count=Count("id"),
+        max_id=Max("id"),
+        retired=Count("valid_to"),
+        last_from=Max("valid_from"),
+        last_edit=Max("updated_at"),
     )
-    return (agg["count"], agg["max_id"], agg["retired"], agg["last_from"])
+    return (agg["count"], agg["max_id"], agg["retired"], agg["last_from"], agg["last_edit"])
 
 
 def get_locator() -> Locator:

@@ -40,6 +40,8 @@ class Region(models.Model):
     )
     valid_from = models.DateField(_("valid from"), default=timezone.localdate)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    # Lets other processes notice an edit in place (locator and map caches compare it).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["code"]
