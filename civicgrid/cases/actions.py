@@ -20,35 +20,17 @@ from civicgrid.cases import chain, deadlines, routing
 from civicgrid.cases.access import roles_on_case
 from civicgrid.cases.models import Case, CaseEvent, Supporter
 from civicgrid.cases.signals import event_committed
-from civicgrid.cases.workflow import problem
+from civicgrid.cases.workflow import problem, workflow_for
 from civicgrid.cases.workflow.engine import REPORTER, RESIDENT, SYSTEM, NotAllowed, UnknownAction
 from civicgrid.geo.locator import OutsideServiceArea, get_locator, to_city_crs
 from civicgrid.lib.workcalendar import parse_duration
 from civicgrid.org import access
 from civicgrid.org.roles import Role
 
-WORKFLOW = problem.PROBLEM
 # Which role an event records when the actor holds several that allow the action.
 ROLE_PREFERENCE = (SYSTEM, Role.HANDLER, Role.GRID_WORKER, Role.DISPATCHER, Role.SUPERVISOR, REPORTER, RESIDENT)
-# Events the reporter sees on the tracking page; the others are staff-internal.
-PUBLIC_ACTIONS = frozenset(
-    {
-        "report",
-        "resolve_on_spot",
-        "accept",
-        "reject",
-        "merge",
-        "dispatch",
-        "handle",
-        "verify",
-        "fail_verification",
-        "reopen",
-        "rate",
-        "support",
-        "absorb",
-    }
-)
 # The change that stops a case's clock (closed, rejected, merged, parked: no step is running).
+PUBLIC_ACTIONS = problem.PROBLEM.public_actions
 NO_STEP = {"step": "", "step_started_at": None, "step_due_at": None}
 MAX_DESCRIPTION = 2000
 MAX_REASON = 1000
@@ -92,18 +74,19 @@ def _pick_role(roles, allowed) -> str:
     return sorted(roles & allowed)[0]
 
 
-def _check(case: Case | None, action: str, roles: set):
-    """The transition, or Forbidden/Invalid with a message for the person who tried.
-
-    ``case`` is None for the actions that create a case."""
+def _check(case: Case, action: str, roles: set, *, creating: bool = False):
+    """The transition of ``case``'s workflow, or Forbidden/Invalid with a message for the person
+    who tried. With ``creating``, ``action`` must be one that creates a case."""
+    workflow = workflow_for(case.kind)
+    state = None if creating else case.status
     try:
-        t = WORKFLOW.check(case.status if case is not None else None, action, roles)
+        t = workflow.check(state, action, roles)
     except NotAllowed as e:
-        if case is not None and action in WORKFLOW.allowed(case.status, set(WORKFLOW.transition(action).roles)):
+        if state is not None and action in workflow.allowed(state, set(workflow.transition(action).roles)):
             raise Forbidden(_("You may not take this action on this case.")) from e
         raise Forbidden(
             _("'%(action)s' is not allowed while the case is '%(state)s'.")
-            % {"action": action, "state": case.get_status_display() if case else "-"}
+            % {"action": action, "state": case.get_status_display() if state else "-"}
         ) from e
     except UnknownAction as e:
         raise Invalid(_("Unknown action '%(action)s'.") % {"action": action}) from e
@@ -134,7 +117,7 @@ def _append_event(case: Case, *, seq, at, actor: Actor, action, from_state, to_s
         to_state=to_state,
         reason=reason,
         payload=payload,
-        public=action in PUBLIC_ACTIONS,
+        public=action in workflow_for(case.kind).public_actions,
         prev_hash=case.last_event_hash,
         hash=digest,
     )
@@ -144,8 +127,9 @@ def _apply(
     case: Case, action: str, actor: Actor, *, reason="", payload=None, changes=None, now=None, expected_version=None
 ) -> CaseEvent:
     """Check ``action`` against the table, then write the case change and its event atomically."""
-    creating = action in WORKFLOW.creating_actions
-    t = _check(None if creating else case, action, actor.roles)
+    workflow = workflow_for(case.kind)
+    creating = action in workflow.creating_actions
+    t = _check(case, action, actor.roles, creating=creating)
     actor.role = _pick_role(actor.roles, t.roles)
     reason = _clean_reason(reason, t.needs_reason)
     now = now or timezone.now()

@@ -53,6 +53,8 @@ class Workflow:
     open_states: frozenset[str]
     transitions: tuple[Transition, ...]
     creating_actions: frozenset[str] = field(default_factory=frozenset)
+    # Actions whose events the reporter sees on the tracking page; the others are staff-internal.
+    public_actions: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self):
         seen = set()

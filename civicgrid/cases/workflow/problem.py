@@ -41,6 +41,23 @@ PROBLEM = Workflow(
     initial=REPORTED,
     open_states=OPEN,
     creating_actions=frozenset({"report", "resolve_on_spot"}),
+    public_actions=frozenset(
+        {
+            "report",
+            "resolve_on_spot",
+            "accept",
+            "reject",
+            "merge",
+            "dispatch",
+            "handle",
+            "verify",
+            "fail_verification",
+            "reopen",
+            "rate",
+            "support",
+            "absorb",
+        }
+    ),
     transitions=(
         _t(
             "report",
