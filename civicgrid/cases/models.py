@@ -56,12 +56,16 @@ class Case(models.Model):
     description = models.TextField(_("description"), max_length=2000)
     address = models.CharField(_("address"), max_length=300, blank=True)
     # Location in the city's coordinate system (settings.CITY_CRS), and its grid and ancestors.
-    x = models.FloatField(_("longitude"))
-    y = models.FloatField(_("latitude"))
-    grid_code = models.CharField(max_length=15, db_index=True)
-    community_code = models.CharField(max_length=12, db_index=True)
-    street_code = models.CharField(max_length=9, db_index=True)
-    district_code = models.CharField(max_length=6, db_index=True)
+    # A problem always has a point and a grid. A grievance or tip may name only a district or a
+    # street (or, for a tip, nothing): the level codes it has are filled from the top and
+    # ``grid_code`` then holds the most specific region code known, so that the scope filters
+    # (code prefixes on ``grid_code``) work the same for every kind of case.
+    x = models.FloatField(_("longitude"), null=True, blank=True)
+    y = models.FloatField(_("latitude"), null=True, blank=True)
+    grid_code = models.CharField(max_length=15, db_index=True, blank=True)
+    community_code = models.CharField(max_length=12, db_index=True, blank=True)
+    street_code = models.CharField(max_length=9, db_index=True, blank=True)
+    district_code = models.CharField(max_length=6, db_index=True, blank=True)
 
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REPORTED)
     version = models.PositiveIntegerField(default=0)
