@@ -129,6 +129,7 @@ def _apply(
     """Check ``action`` against the table, then write the case change and its event atomically."""
     workflow = workflow_for(case.kind)
     creating = action in workflow.creating_actions
+    _check_version(case, expected_version)
     t = _check(case, action, actor.roles, creating=creating)
     actor.role = _pick_role(actor.roles, t.roles)
     reason = _clean_reason(reason, t.needs_reason)
@@ -183,14 +184,22 @@ def _notify_on_commit(case, event):
     )
 
 
-def permitted(case: Case, action: str, user, *, has_token=False) -> Actor:
+def permitted(case: Case, action: str, user, *, has_token=False, expected_version=None) -> Actor:
     """The actor, once the table allows ``action`` on ``case`` for ``user``; Forbidden otherwise.
 
     Actions call this before validating their other input, so that a refusal is always the
     same whatever else is wrong."""
+    _check_version(case, expected_version)
     actor = actor_for(user, case, has_token=has_token)
     _check(case, action, actor.roles)
     return actor
+
+
+def _check_version(case: Case, expected_version) -> None:
+    """A form or request made on an older version gets the conflict message first, whatever the
+    case has become since (its actions may no longer be allowed)."""
+    if expected_version is not None and int(expected_version) != case.version:
+        raise Conflict(_("This case was changed by someone else in the meantime. Reload it and try again."))
 
 
 def actor_for(user, case: Case | None = None, *, has_token=False) -> Actor:
@@ -235,10 +244,9 @@ def do_report_case(
 ) -> tuple[Case, bool]:
     """Create a problem case. Returns ``(case, created)``; with an ``idempotency_key`` already
     used, returns the case it created the first time and ``created=False``."""
-    if idempotency_key:
-        existing = Case.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing, False
+    existing = _existing(idempotency_key)
+    if existing is not None:
+        return existing, False
     description = (description or "").strip()
     if not description:
         raise Invalid(_("Describe the problem."))
@@ -253,48 +261,69 @@ def do_report_case(
     if source == Case.Source.PATROL and not access.can_act(acting_user, Role.GRID_WORKER, loc.grid):
         raise Forbidden(_("Only a grid worker of this grid may file a patrol report."))
     now = now or timezone.now()
+    accept_due = deadlines.due_at(category, "accept", now)
+    fields = dict(
+        source=source,
+        category=category,
+        description=description,
+        address=address,
+        x=x,
+        y=y,
+        grid_code=loc.grid,
+        community_code=loc.community,
+        street_code=loc.street,
+        district_code=loc.district,
+        reporter=actor.user,
+        contact=contact.strip(),
+        contact_shared=bool(contact_shared),
+    )
+    changes = {"step": "accept", "step_started_at": now, "step_due_at": accept_due, "accept_due_at": accept_due}
+    return _create(
+        "report", actor, fields, now=now, payload={"source": source}, changes=changes, idempotency_key=idempotency_key
+    )
+
+
+def _existing(idempotency_key) -> Case | None:
+    return Case.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+
+
+def _create(action, actor, fields, *, now, payload=None, changes=None, idempotency_key=None) -> tuple[Case, bool]:
+    """Insert a case and its first event (``action``, a creating action of its workflow).
+
+    Returns ``(case, created)``: a retried submission with the same ``idempotency_key`` gets the
+    case the first one created. A case-number collision (32⁸ numbers a day) draws another."""
     for _attempt in range(5):
         case = Case(
             number=_new_number(now),
             tracking_token=Case.new_token(),
-            source=source,
-            category=category,
-            description=description,
-            address=address,
-            x=x,
-            y=y,
-            grid_code=loc.grid,
-            community_code=loc.community,
-            street_code=loc.street,
-            district_code=loc.district,
-            reporter=actor.user,
-            contact=contact.strip(),
-            contact_shared=bool(contact_shared),
             idempotency_key=idempotency_key or None,
             reported_at=now,
-            status=problem.REPORTED,
             version=0,
+            **fields,
         )
         try:
             with transaction.atomic():
                 case.save(force_insert=True)
-                _apply(case, "report", actor, now=now, payload={"source": source})
-                Case.objects.filter(pk=case.pk).update(accept_due_at=case.step_due_at)
-                case.accept_due_at = case.step_due_at
+                _apply(case, action, actor, now=now, payload=payload, changes=changes)
             return case, True
         except IntegrityError:
-            if idempotency_key:
-                existing = Case.objects.filter(idempotency_key=idempotency_key).first()
-                if existing is not None:
-                    return existing, False
+            existing = _existing(idempotency_key)
+            if existing is not None:
+                return existing, False
             if Case.objects.filter(number=case.number).exists():
-                continue  # a number collision: draw another
+                continue
             raise
-    raise Conflict(_("Could not allocate a case number; try again."))  # pragma: no cover - 32^8 numbers a day
+    raise Conflict(_("Could not allocate a case number; try again."))  # pragma: no cover
 
 
-def do_resolve_case_on_spot(*, acting_user, category, lat, lon, description, crs="wgs84", address="", now=None) -> Case:
-    """A grid worker reports, handles and verifies a small matter in one step."""
+def do_resolve_case_on_spot(
+    *, acting_user, category, lat, lon, description, crs="wgs84", address="", idempotency_key=None, now=None
+) -> Case:
+    """A grid worker reports, handles and verifies a small matter in one step. A retried
+    submission with the same ``idempotency_key`` returns the case the first one created."""
+    existing = _existing(idempotency_key)
+    if existing is not None:
+        return existing
     if not category.on_spot:
         raise Invalid(_("This category cannot be resolved on the spot; report it instead."))
     x, y, loc = locate_report(lat, lon, crs)
@@ -305,9 +334,7 @@ def do_resolve_case_on_spot(*, acting_user, category, lat, lon, description, crs
         raise Invalid(_("Describe the problem and what was done (at most %(n)s characters).") % {"n": MAX_DESCRIPTION})
     now = now or timezone.now()
     staff = access.staff_of(acting_user)
-    case = Case(
-        number=_new_number(now),
-        tracking_token=Case.new_token(),
+    fields = dict(
         source=Case.Source.PATROL,
         category=category,
         description=description,
@@ -319,30 +346,26 @@ def do_resolve_case_on_spot(*, acting_user, category, lat, lon, description, crs
         street_code=loc.street,
         district_code=loc.district,
         reporter=acting_user,
-        reported_at=now,
-        status=problem.REPORTED,
-        version=0,
     )
-    actor = Actor(acting_user, {Role.GRID_WORKER})
-    with transaction.atomic():
-        case.save(force_insert=True)
-        _apply(
-            case,
-            "resolve_on_spot",
-            actor,
-            now=now,
-            changes=dict(
-                owner_unit_id=staff.unit_id if staff else None,
-                accepted_at=now,
-                dispatched_at=now,
-                handled_at=now,
-                handle_due_at=now,
-                handled_on_time=True,
-                closed_at=now,
-                closed_on_spot=True,
-                **NO_STEP,
-            ),
-        )
+    changes = dict(
+        owner_unit_id=staff.unit_id if staff else None,
+        accepted_at=now,
+        dispatched_at=now,
+        handled_at=now,
+        handle_due_at=now,
+        handled_on_time=True,
+        closed_at=now,
+        closed_on_spot=True,
+        **NO_STEP,
+    )
+    case, _created = _create(
+        "resolve_on_spot",
+        Actor(acting_user, {Role.GRID_WORKER}),
+        fields,
+        now=now,
+        changes=changes,
+        idempotency_key=idempotency_key,
+    )
     return case
 
 
@@ -375,7 +398,7 @@ def do_reject_case(case, *, acting_user, reason, expected_version=None, now=None
 
 def do_dispatch_case(case, *, acting_user, unit=None, expected_version=None, now=None):
     """Send the case to ``unit``, or to the responsible unit the routing rules find."""
-    actor = permitted(case, "dispatch", acting_user)
+    actor = permitted(case, "dispatch", acting_user, expected_version=expected_version)
     unit = unit or routing.responsible_unit(case)
     if unit is None:
         raise Invalid(_("No unit serves this place for this category; choose one."))
@@ -396,7 +419,7 @@ def do_dispatch_case(case, *, acting_user, unit=None, expected_version=None, now
 
 def do_merge_case(case, *, into, acting_user, expected_version=None, now=None):
     """Merge duplicate ``case`` into ``into``: both linked, the duplicate's reporter follows the parent."""
-    actor = permitted(case, "merge", acting_user)
+    actor = permitted(case, "merge", acting_user, expected_version=expected_version)
     if into.pk == case.pk or not into.is_open or into.status == problem.MERGED:
         raise Invalid(_("A case can only be merged into another open case."))
     parent_actor = actor_for(acting_user, into)
@@ -460,7 +483,7 @@ def do_start_case(case, *, acting_user, expected_version=None, now=None):
 
 
 def do_request_extension(case, *, acting_user, duration, reason, expected_version=None, now=None):
-    actor = permitted(case, "request_extension", acting_user)
+    actor = permitted(case, "request_extension", acting_user, expected_version=expected_version)
     try:
         parsed = parse_duration(duration)
     except ValueError as e:
@@ -480,7 +503,7 @@ def do_request_extension(case, *, acting_user, duration, reason, expected_versio
 
 
 def do_approve_extension(case, *, acting_user, expected_version=None, now=None):
-    actor = permitted(case, "approve_extension", acting_user)
+    actor = permitted(case, "approve_extension", acting_user, expected_version=expected_version)
     if not case.pending_extension:
         raise Invalid(_("There is no pending extension request."))
     new_due = deadlines.add(case.handle_due_at, case.pending_extension)
@@ -500,7 +523,7 @@ def do_approve_extension(case, *, acting_user, expected_version=None, now=None):
 
 
 def do_refuse_extension(case, *, acting_user, reason, expected_version=None, now=None):
-    actor = permitted(case, "refuse_extension", acting_user)
+    actor = permitted(case, "refuse_extension", acting_user, expected_version=expected_version)
     if not case.pending_extension:
         raise Invalid(_("There is no pending extension request."))
     return _apply(
@@ -566,7 +589,7 @@ def do_fail_verification(case, *, acting_user, reason, has_token=False, expected
 
 
 def do_reopen_case(case, *, acting_user, reason, has_token=False, expected_version=None, now=None):
-    actor = permitted(case, "reopen", acting_user, has_token=has_token)
+    actor = permitted(case, "reopen", acting_user, has_token=has_token, expected_version=expected_version)
     now = now or timezone.now()
     if case.closed_at is None or now > case.closed_at + timedelta(days=problem.REOPEN_WINDOW_DAYS):
         raise Invalid(
@@ -593,7 +616,7 @@ def do_reopen_case(case, *, acting_user, reason, has_token=False, expected_versi
 
 
 def do_rate_case(case, *, acting_user, rating, comment="", has_token=False, expected_version=None, now=None):
-    actor = permitted(case, "rate", acting_user, has_token=has_token)
+    actor = permitted(case, "rate", acting_user, has_token=has_token, expected_version=expected_version)
     if rating not in problem.RATINGS:
         raise Invalid(_("A rating is 3 (satisfied), 2 (basically satisfied) or 1 (not satisfied)."))
     if case.rating is not None:
@@ -663,7 +686,7 @@ def do_urge_case(case, *, acting_user, reason, expected_version=None, now=None):
 
 
 def do_take_lead_case(case, *, acting_user, expected_version=None, now=None):
-    permitted(case, "take_lead", acting_user)
+    permitted(case, "take_lead", acting_user, expected_version=expected_version)
     return _apply(
         case,
         "take_lead",
