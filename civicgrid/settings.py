@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "civicgrid.cases",
     "civicgrid.open311",
     "civicgrid.notify",
+    "civicgrid.privacy",
     "civicgrid.web",
 ]
 
@@ -150,6 +151,9 @@ MAX_PHOTO_BYTES = envint("MAX_PHOTO_BYTES", str(8 * 1024 * 1024))
 # Reporters' and supporters' contacts are blanked this many days after a case ends
 # (`manage.py purge_personal_data`, run daily).
 PERSONAL_DATA_RETENTION_DAYS = envint("PERSONAL_DATA_RETENTION_DAYS", "180")
+# Rows of the personal-data access log are deleted this many days after the read, and only once
+# the data they are about has been purged (at least PERSONAL_DATA_RETENTION_DAYS).
+ACCESS_LOG_RETENTION_DAYS = envint("ACCESS_LOG_RETENTION_DAYS", "730")
 # Seed of the generated demo city (streets, communities and grids are synthetic).
 DEMO_SEED = envint("DEMO_SEED", "20261129")
 

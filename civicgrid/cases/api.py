@@ -10,32 +10,39 @@ unbound key as an anonymous resident), else the Django session (CSRF-checked for
 user), else, on the resident endpoints, an anonymous member of the public.
 """
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Header, Path, Query, Router, Status
+from ninja import File, Form, Header, Path, Query, Router, Status, UploadedFile
 from ninja.errors import AuthenticationError
 from ninja.security import APIKeyHeader, SessionAuth
 
 from civicgrid.cases import actions, deadlines
 from civicgrid.cases.access import access_case_by_id, access_case_by_token, roles_on_case, visible_cases
-from civicgrid.cases.actions import Conflict, Forbidden, Invalid
+from civicgrid.cases.actions import CaseError, Conflict, Forbidden, Invalid
 from civicgrid.cases.duplicates import find_duplicates
-from civicgrid.cases.models import Case, CaseEvent
+from civicgrid.cases.models import Attachment, Case, CaseEvent
 from civicgrid.cases.schemas import (
     ActionIn,
     CaseDetail,
     CaseList,
     CaseListQuery,
+    ContactOut,
     Message,
     NearbyOut,
     NearbyQuery,
+    PhotoList,
     ReportIn,
     ReportOut,
+    RevealIn,
     SupportIn,
     SupportOut,
     TrackActionIn,
@@ -46,10 +53,12 @@ from civicgrid.cases.workflow import problem
 from civicgrid.cases.workflow.engine import REPORTER, RESIDENT, SYSTEM
 from civicgrid.categories.models import Category
 from civicgrid.geo.locator import to_city_crs
+from civicgrid.lib import images
 from civicgrid.org import access
 from civicgrid.org.apikeys import check_api_key
 from civicgrid.org.models import ApiKey, Unit
 from civicgrid.org.roles import Role
+from civicgrid.privacy import access_log
 
 router = Router(tags=["cases"])
 
@@ -109,6 +118,7 @@ STAFF_AUTH = [ApiKeyAuth(), WebSession(), login_required]
 
 # Path parameters, constrained so that nothing a client sends reaches the database malformed.
 CASE_ID = Path(..., ge=1, le=2**63 - 1)
+PHOTO_ID = Path(..., ge=1, le=2**63 - 1)
 NUMBER = Path(..., pattern=r"^[0-9A-Z]{1,20}$")
 TOKEN = Path(..., pattern=r"^[A-Za-z0-9_-]{1,64}$")
 # Resident endpoints also take anonymous callers: ninja appends this empty requirement to the
@@ -116,6 +126,15 @@ TOKEN = Path(..., pattern=r"^[A-Za-z0-9_-]{1,64}$")
 ANONYMOUS_OK = {"security": [{}]}
 
 ERRORS_400 = {400: Message, 401: Message, 403: Message, 404: Message, 409: Message, 422: ValidationMessage}
+# The photo itself, as served by the GET photo endpoints.
+PHOTO_DOC = {
+    "responses": {
+        200: {
+            "description": "The photo (JPEG, without metadata).",
+            "content": {images.CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
 
 
 def _staff_user(request):
@@ -208,7 +227,8 @@ def _detail(case, user) -> dict:
         "rating": case.rating,
         "urge_count": case.urge_count,
         "parent_number": parent,
-        "contact": case.contact if case.contact_shared else mask_contact(case.contact),
+        # Masked even when shared: the full contact is read only through the logged reveal.
+        "contact": mask_contact(case.contact),
         "contact_shared": case.contact_shared,
         "supporters": case.supporters.count(),
         "allowed_actions": [a for a in allowed if a in STAFF_ACTIONS],
@@ -227,6 +247,7 @@ def _detail(case, user) -> dict:
             }
             for e in events
         ],
+        "photos": _photos(case, "api-v1:case-photo", case_id=case.pk),
     }
 
 
@@ -257,7 +278,13 @@ def _tracking(case) -> dict:
             }
             for e in events
         ],
+        "photos": _photos(case, "api-v1:track-photo", token=case.tracking_token),
     }
+
+
+def _photos(case, url_name, **url_kwargs) -> list[dict]:
+    rows = Attachment.objects.filter(case=case).order_by("created_at", "pk")
+    return _photo_items(rows, url_name, **url_kwargs)
 
 
 # --- actions: one table each for staff and for the tracking link -----------------------------
@@ -347,6 +374,107 @@ def _run(spec: ActionSpec, case, body, user, **extra):
             raise Conflict(_("This case was changed by someone else in the meantime. Reload it and try again."))
         kwargs["expected_version"] = body.version
     return spec.function(case, acting_user=user, **kwargs)
+
+
+# --- photos ---------------------------------------------------------------------------------
+
+MAX_PHOTOS_PER_REQUEST = 3
+# Staff photos (evidence and verification together) per case, and the reporter's own.
+MAX_STAFF_PHOTOS = 9
+MAX_REPORT_PHOTOS = 3
+# Who adds which staff photos: the unit's handler posts evidence of the work, the grid worker or
+# the centre the photo of the check.
+PHOTO_ROLES = {
+    Attachment.Purpose.EVIDENCE: frozenset({Role.HANDLER}),
+    Attachment.Purpose.VERIFICATION: frozenset({Role.GRID_WORKER, Role.DISPATCHER}),
+}
+STAFF_PURPOSES = tuple(p.value for p in PHOTO_ROLES)
+StaffPhotoPurpose = Literal[STAFF_PURPOSES]
+
+
+class PayloadTooLarge(CaseError):
+    status = 413
+
+
+def _check_room(case, purposes, limit: int, adding: int) -> None:
+    have = Attachment.objects.filter(case=case, purpose__in=purposes).count()
+    if have + adding > limit:
+        raise Invalid(
+            _("At most %(limit)s such photos may be added to a case; it has %(have)s, and %(adding)s were sent.")
+            % {"limit": limit, "have": have, "adding": adding}
+        )
+
+
+def _cleaned_photos(files) -> list[tuple[bytes, str]]:
+    """The uploads re-encoded without metadata (``lib/images.py``); the first bad one refuses all."""
+    cleaned = []
+    for upload in files:
+        try:
+            cleaned.append(images.clean_photo(upload))
+        except images.PhotoTooLarge as e:
+            raise PayloadTooLarge(str(e)) from e
+        except ValueError as e:
+            raise Invalid(str(e)) from e
+    return cleaned
+
+
+def _store_photos(case, purpose, files, *, counted, limit) -> list[Attachment]:
+    """Save ``files`` as attachments of ``case``: all or none. At most ``limit`` photos of the
+    ``counted`` purposes may be on the case afterwards (Invalid otherwise)."""
+    if not files:
+        raise Invalid(_("Attach at least one photo."))
+    if len(files) > MAX_PHOTOS_PER_REQUEST:
+        raise Invalid(_("Send at most %(n)s photos at a time.") % {"n": MAX_PHOTOS_PER_REQUEST})
+    _check_room(case, counted, limit, len(files))  # before the costly decoding
+    cleaned = _cleaned_photos(files)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            # Lock the case: two uploads at once must not both fit under the limit.
+            list(Case.objects.select_for_update().filter(pk=case.pk).only("pk"))
+            _check_room(case, counted, limit, len(cleaned))
+            rows = []
+            for data, content_type in cleaned:
+                row = Attachment(case=case, purpose=purpose, content_type=content_type)
+                # A random name: the client's file name may itself say who took the photo.
+                row.file.save(f"{secrets.token_hex(16)}.jpg", ContentFile(data), save=False)
+                written.append(row.file.name)
+                row.save(force_insert=True)
+                rows.append(row)
+    except BaseException:
+        # The rows were rolled back; the files written so far go too.
+        for name in written:
+            Attachment.file.field.storage.delete(name)
+        raise
+    return rows
+
+
+def _photo_items(rows, url_name, **url_kwargs) -> list[dict]:
+    return [
+        {
+            "id": a.pk,
+            "purpose": a.purpose,
+            "content_type": a.content_type,
+            "created_at": a.created_at,
+            "url": reverse(url_name, kwargs={**url_kwargs, "photo_id": a.pk}),
+        }
+        for a in rows
+    ]
+
+
+def _photo_response(case, photo_id) -> FileResponse:
+    photo = Attachment.objects.filter(case=case, pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    try:
+        stream = photo.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(stream, content_type=photo.content_type, filename=f"{case.number}-{photo.pk}.jpg")
+    response["X-Content-Type-Options"] = "nosniff"
+    # The photo is served behind a login or a private link: no shared cache may keep it.
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 # --- residents ------------------------------------------------------------------------------
@@ -466,6 +594,39 @@ def track_case(request, token: str = TOKEN):
 
 
 @router.post(
+    "/track/{token}/photos",
+    auth=RESIDENT_AUTH,
+    openapi_extra=ANONYMOUS_OK,
+    response={201: PhotoList, 413: Message, **ERRORS_400},
+    summary="Add photos to my report",
+    description=(
+        "The reporter (whoever holds the link) adds photos of the problem: multipart, field `files`, "
+        f"at most {MAX_PHOTOS_PER_REQUEST} per request and {MAX_REPORT_PHOTOS} in all. JPEG, PNG or "
+        "WebP; each is re-encoded as JPEG without metadata (GPS position included). All are stored "
+        "or none; a file over the size limit gets 413."
+    ),
+)
+def add_track_photos(request, files: File[list[UploadedFile]], token: str = TOKEN):
+    case = access_case_by_token(token)
+    rows = _store_photos(
+        case, Attachment.Purpose.REPORT, files, counted=(Attachment.Purpose.REPORT,), limit=MAX_REPORT_PHOTOS
+    )
+    return Status(201, {"items": _photo_items(rows, "api-v1:track-photo", token=token)})
+
+
+@router.get(
+    "/track/{token}/photos/{photo_id}",
+    auth=RESIDENT_AUTH,
+    openapi_extra={**ANONYMOUS_OK, **PHOTO_DOC},
+    response={**ERRORS_400},
+    url_name="track-photo",
+    summary="A photo of my case",
+)
+def track_photo(request, token: str = TOKEN, photo_id: int = PHOTO_ID):
+    return _photo_response(access_case_by_token(token), photo_id)
+
+
+@router.post(
     "/track/{token}/{action}",
     auth=RESIDENT_AUTH,
     openapi_extra=ANONYMOUS_OK,
@@ -549,3 +710,57 @@ def case_action(request, action: StaffAction, body: ActionIn, case_id: int = CAS
     case = access_case_by_id(user, case_id)
     _run(STAFF_ACTIONS[action], case, body, user)
     return _detail(_reloaded(case), user)
+
+
+@router.post(
+    "/cases/{case_id}/contact/reveal",
+    auth=STAFF_AUTH,
+    response={200: ContactOut, **ERRORS_400},
+    summary="Reveal the reporter's contact",
+    description=(
+        "The reporter's full contact, for staff who work on the case (dispatcher, handler of the "
+        "owner unit, grid worker, supervisor) and only when the reporter agreed to share it (403 "
+        "otherwise). Each reveal is written to the personal-data access log with its purpose."
+    ),
+)
+def reveal_contact(request, response: HttpResponse, body: RevealIn, case_id: int = CASE_ID):
+    user = _staff_user(request)
+    case = access_case_by_id(user, case_id)
+    contact = access_log.reveal_contact(user, case, purpose=body.purpose, request=request)
+    response["Cache-Control"] = "no-store"
+    return {"number": case.number, "contact": contact}
+
+
+@router.post(
+    "/cases/{case_id}/photos",
+    auth=STAFF_AUTH,
+    response={201: PhotoList, 413: Message, **ERRORS_400},
+    summary="Add photos to a case",
+    description=(
+        "Multipart: `purpose` (evidence: the handler of the owner unit; verification: a grid "
+        "worker or dispatcher of the place) and `files`, at most "
+        f"{MAX_PHOTOS_PER_REQUEST} per request and {MAX_STAFF_PHOTOS} staff photos per case. JPEG, "
+        "PNG or WebP; each is re-encoded as JPEG without metadata. All are stored or none; a file "
+        "over the size limit gets 413."
+    ),
+)
+def add_case_photos(request, purpose: Form[StaffPhotoPurpose], files: File[list[UploadedFile]], case_id: int = CASE_ID):
+    user = _staff_user(request)
+    case = access_case_by_id(user, case_id)
+    if not roles_on_case(user, case) & PHOTO_ROLES[purpose]:
+        raise Forbidden(_("You may not add photos of this kind to this case."))
+    rows = _store_photos(case, purpose, files, counted=STAFF_PURPOSES, limit=MAX_STAFF_PHOTOS)
+    return Status(201, {"items": _photo_items(rows, "api-v1:case-photo", case_id=case.pk)})
+
+
+@router.get(
+    "/cases/{case_id}/photos/{photo_id}",
+    auth=STAFF_AUTH,
+    openapi_extra=PHOTO_DOC,
+    response={**ERRORS_400},
+    url_name="case-photo",
+    summary="A photo of a case",
+)
+def case_photo(request, case_id: int = CASE_ID, photo_id: int = PHOTO_ID):
+    user = _staff_user(request)
+    return _photo_response(access_case_by_id(user, case_id), photo_id)

@@ -89,6 +89,20 @@ class NearbyOut(Schema):
     items: list[NearbyCase]
 
 
+class PhotoOut(Schema):
+    id: int
+    purpose: Literal["report", "evidence", "verification"] = Field(
+        ..., description="report: from the reporter; evidence: the unit's work; verification: the check."
+    )
+    content_type: str
+    created_at: datetime
+    url: str = Field(..., description="Where the photo is served, to the same callers as the case.")
+
+
+class PhotoList(Schema):
+    items: list[PhotoOut]
+
+
 class PublicEvent(Schema):
     at: datetime
     action: str
@@ -111,6 +125,7 @@ class TrackOut(Schema):
     supporters: int
     actions: list[str] = Field(..., description="What the holder of the tracking link may do now.")
     timeline: list[PublicEvent]
+    photos: list[PhotoOut]
 
 
 class TrackActionIn(In):
@@ -206,11 +221,18 @@ class CaseDetail(Schema):
     rating: int | None
     urge_count: int
     parent_number: str | None
-    contact: str = Field(..., description="The reporter's contact, masked unless the reporter shares it.")
-    contact_shared: bool
+    contact: str = Field(
+        ...,
+        description=(
+            "The reporter's contact, always masked. When `contact_shared` is true, staff who work "
+            "on the case get it in full from POST /cases/{case_id}/contact/reveal (logged)."
+        ),
+    )
+    contact_shared: bool = Field(..., description="The reporter lets the staff handling the case see the contact.")
     supporters: int
     allowed_actions: list[str]
     timeline: list[StaffEvent]
+    photos: list[PhotoOut]
 
 
 class ActionIn(In):
@@ -221,3 +243,17 @@ class ActionIn(In):
     result: str | None = Field(None, max_length=1000, description="handle: what was done.")
     rating: int | None = Field(None, ge=1, le=3)
     into_number: str | None = Field(None, max_length=20, description="merge: number of the case to merge into.")
+
+
+class RevealIn(In):
+    purpose: str = Field(
+        ...,
+        min_length=1,
+        max_length=200,
+        description="Why the contact is needed (e.g. to arrange access to the site); kept in the access log.",
+    )
+
+
+class ContactOut(Schema):
+    number: str
+    contact: str = Field(..., description="The reporter's full contact. This read is logged.")

@@ -282,7 +282,8 @@ def build_demo_accounts() -> list[DemoAccount]:
             username=acct.username,
             password=password,
             first_name=acct.label[:150],
-            is_staff=is_admin,
+            # The auditor reads the personal-data access log in the admin.
+            is_staff=is_admin or Role.AUDITOR in acct.roles,
             is_superuser=is_admin,
         )
         staff = Staff.objects.create(user=user, unit=Unit.objects.get(code=acct.unit_code), title=acct.label[:100])

@@ -251,15 +251,17 @@ class TestAuth:
 
 @pytest.mark.django_db
 class TestCaseDetail:
-    def test_it_masks_the_contact_unless_shared(self, category, personas):
+    def test_it_masks_the_contact_even_when_shared(self, category, personas):
+        # The full contact is read only through the logged reveal (test_api_contact.py).
         dan = logged_in(personas.dan)
         phone = report(category, contact="13812345678")
         email = report(category, contact="alice@example.org")
         shared = report(category, contact="bob@example.org", contact_shared=True)
         assert dan.get(f"{CASES}/{phone.pk}").json()["contact"] == "138****5678"
         assert dan.get(f"{CASES}/{email.pk}").json()["contact"] == "a***@example.org"
-        assert dan.get(f"{CASES}/{shared.pk}").json()["contact"] == "bob@example.org"
-        for case in (phone, email):
+        assert dan.get(f"{CASES}/{shared.pk}").json()["contact"] == "b***@example.org"
+        assert dan.get(f"{CASES}/{shared.pk}").json()["contact_shared"] is True
+        for case in (phone, email, shared):
             assert case.contact not in dan.get(f"{CASES}/{case.pk}").content.decode()
 
     def test_it_shows_the_full_timeline_with_staff_names_but_not_residents(self, category, personas):
