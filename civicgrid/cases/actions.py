@@ -123,10 +123,12 @@ def _append_event(case: Case, *, seq, at, actor: Actor, action, from_state, to_s
     )
 
 
-def _apply(
+def apply_transition(
     case: Case, action: str, actor: Actor, *, reason="", payload=None, changes=None, now=None, expected_version=None
 ) -> CaseEvent:
-    """Check ``action`` against the table, then write the case change and its event atomically."""
+    """Check ``action`` against the case's workflow table, then write the case change and its event
+    atomically. The building block of every action here and in the apps that add workflows
+    (disputes, grievances, tips): they call it, never write a case themselves."""
     workflow = workflow_for(case.kind)
     creating = action in workflow.creating_actions
     _check_version(case, expected_version)
@@ -278,7 +280,7 @@ def do_report_case(
         contact_shared=bool(contact_shared),
     )
     changes = {"step": "accept", "step_started_at": now, "step_due_at": accept_due, "accept_due_at": accept_due}
-    return _create(
+    return create_case(
         "report", actor, fields, now=now, payload={"source": source}, changes=changes, idempotency_key=idempotency_key
     )
 
@@ -287,7 +289,7 @@ def _existing(idempotency_key) -> Case | None:
     return Case.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
 
 
-def _create(action, actor, fields, *, now, payload=None, changes=None, idempotency_key=None) -> tuple[Case, bool]:
+def create_case(action, actor, fields, *, now, payload=None, changes=None, idempotency_key=None) -> tuple[Case, bool]:
     """Insert a case and its first event (``action``, a creating action of its workflow).
 
     Returns ``(case, created)``: a retried submission with the same ``idempotency_key`` gets the
@@ -304,7 +306,7 @@ def _create(action, actor, fields, *, now, payload=None, changes=None, idempoten
         try:
             with transaction.atomic():
                 case.save(force_insert=True)
-                _apply(case, action, actor, now=now, payload=payload, changes=changes)
+                apply_transition(case, action, actor, now=now, payload=payload, changes=changes)
             return case, True
         except IntegrityError:
             existing = _existing(idempotency_key)
@@ -358,7 +360,7 @@ def do_resolve_case_on_spot(
         closed_on_spot=True,
         **NO_STEP,
     )
-    case, _created = _create(
+    case, _created = create_case(
         "resolve_on_spot",
         Actor(acting_user, {Role.GRID_WORKER}),
         fields,
@@ -374,7 +376,7 @@ def do_resolve_case_on_spot(
 
 def do_accept_case(case, *, acting_user, expected_version=None, now=None):
     now = now or timezone.now()
-    return _apply(
+    return apply_transition(
         case,
         "accept",
         actor_for(acting_user, case),
@@ -385,7 +387,7 @@ def do_accept_case(case, *, acting_user, expected_version=None, now=None):
 
 
 def do_reject_case(case, *, acting_user, reason, expected_version=None, now=None):
-    return _apply(
+    return apply_transition(
         case,
         "reject",
         actor_for(acting_user, case),
@@ -406,7 +408,7 @@ def do_dispatch_case(case, *, acting_user, unit=None, expected_version=None, now
         raise Invalid(_("%(unit)s does not serve the place of this case.") % {"unit": unit})
     now = now or timezone.now()
     handle_due = deadlines.due_at(case.category, "handle", now)
-    return _apply(
+    return apply_transition(
         case,
         "dispatch",
         actor,
@@ -427,7 +429,7 @@ def do_merge_case(case, *, into, acting_user, expected_version=None, now=None):
         raise Forbidden(_("You may not take this action on this case."))
     now = now or timezone.now()
     with transaction.atomic():
-        event = _apply(
+        event = apply_transition(
             case,
             "merge",
             actor,
@@ -436,7 +438,7 @@ def do_merge_case(case, *, into, acting_user, expected_version=None, now=None):
             payload={"into": into.number},
             changes={"parent_id": into.pk, **NO_STEP},
         )
-        _apply(into, "absorb", parent_actor, now=now, payload={"duplicate": case.number})
+        apply_transition(into, "absorb", parent_actor, now=now, payload={"duplicate": case.number})
         if case.reporter_id or case.contact:
             Supporter.objects.create(case=into, user_id=case.reporter_id, contact=case.contact, via_merge=case)
         for s in case.supporters.all():
@@ -448,7 +450,7 @@ def do_merge_case(case, *, into, acting_user, expected_version=None, now=None):
 
 
 def do_return_case(case, *, acting_user, reason, expected_version=None, now=None):
-    return _apply(
+    return apply_transition(
         case,
         "return",
         actor_for(acting_user, case),
@@ -463,7 +465,7 @@ def do_return_case(case, *, acting_user, reason, expected_version=None, now=None
 def do_sign_case(case, *, acting_user, expected_version=None, now=None):
     # The handling clock started at dispatch (processes.md §1.3 step 3): the step runs from there.
     started = case.dispatched_at or now or timezone.now()
-    return _apply(
+    return apply_transition(
         case,
         "sign",
         actor_for(acting_user, case),
@@ -479,7 +481,7 @@ def do_sign_case(case, *, acting_user, expected_version=None, now=None):
 
 
 def do_start_case(case, *, acting_user, expected_version=None, now=None):
-    return _apply(case, "start", actor_for(acting_user, case), now=now, expected_version=expected_version)
+    return apply_transition(case, "start", actor_for(acting_user, case), now=now, expected_version=expected_version)
 
 
 def do_request_extension(case, *, acting_user, duration, reason, expected_version=None, now=None):
@@ -490,7 +492,7 @@ def do_request_extension(case, *, acting_user, duration, reason, expected_versio
         raise Invalid(str(e)) from e
     if case.pending_extension:
         raise Invalid(_("An extension request is already pending."))
-    return _apply(
+    return apply_transition(
         case,
         "request_extension",
         actor,
@@ -510,7 +512,7 @@ def do_approve_extension(case, *, acting_user, expected_version=None, now=None):
     changes = {"pending_extension": "", "handle_due_at": new_due, "extension_count": F("extension_count") + 1}
     if case.step == "handle":
         changes.update(step_due_at=new_due, overdue_marked=False)
-    event = _apply(
+    event = apply_transition(
         case,
         "approve_extension",
         actor,
@@ -526,7 +528,7 @@ def do_refuse_extension(case, *, acting_user, reason, expected_version=None, now
     actor = permitted(case, "refuse_extension", acting_user, expected_version=expected_version)
     if not case.pending_extension:
         raise Invalid(_("There is no pending extension request."))
-    return _apply(
+    return apply_transition(
         case,
         "refuse_extension",
         actor,
@@ -542,7 +544,7 @@ def do_handle_case(case, *, acting_user, result, expected_version=None, now=None
     """The unit reports what it did (``result``, the evidence text; photos are attached by the caller)."""
     now = now or timezone.now()
     on_time = case.handle_due_at is None or now <= case.handle_due_at
-    return _apply(
+    return apply_transition(
         case,
         "handle",
         actor_for(acting_user, case),
@@ -558,7 +560,7 @@ def do_handle_case(case, *, acting_user, result, expected_version=None, now=None
 
 def do_verify_case(case, *, acting_user, has_token=False, expected_version=None, now=None):
     now = now or timezone.now()
-    return _apply(
+    return apply_transition(
         case,
         "verify",
         actor_for(acting_user, case, has_token=has_token),
@@ -571,7 +573,7 @@ def do_verify_case(case, *, acting_user, has_token=False, expected_version=None,
 def do_fail_verification(case, *, acting_user, reason, has_token=False, expected_version=None, now=None):
     """The fix did not hold: back to the unit as rework. The handling deadline does not move."""
     now = now or timezone.now()
-    return _apply(
+    return apply_transition(
         case,
         "fail_verification",
         actor_for(acting_user, case, has_token=has_token),
@@ -597,7 +599,7 @@ def do_reopen_case(case, *, acting_user, reason, has_token=False, expected_versi
         )
     if case.owner_unit_id is None:
         raise Invalid(_("This case has no unit to go back to."))
-    return _apply(
+    return apply_transition(
         case,
         "reopen",
         actor,
@@ -622,7 +624,7 @@ def do_rate_case(case, *, acting_user, rating, comment="", has_token=False, expe
     if case.rating is not None:
         raise Invalid(_("This case has already been rated."))
     now = now or timezone.now()
-    return _apply(
+    return apply_transition(
         case,
         "rate",
         actor,
@@ -638,7 +640,7 @@ def do_support_case(case, *, acting_user=None, contact="", has_token=False, now=
     """ "Me too": keep the supporter (notified like the reporter) and record it on the case."""
     actor = actor_for(acting_user, case, has_token=has_token)
     with transaction.atomic():
-        event = _apply(case, "support", actor, now=now)
+        event = apply_transition(case, "support", actor, now=now)
         Supporter.objects.create(case=case, user=actor.user, contact=(contact or "").strip()[:120])
     return event
 
@@ -647,7 +649,7 @@ def do_support_case(case, *, acting_user=None, contact="", has_token=False, now=
 
 
 def do_park_case(case, *, acting_user, reason, expected_version=None, now=None):
-    return _apply(
+    return apply_transition(
         case,
         "park",
         actor_for(acting_user, case),
@@ -663,7 +665,7 @@ def do_park_case(case, *, acting_user, reason, expected_version=None, now=None):
 
 
 def do_unpark_case(case, *, acting_user, expected_version=None, now=None):
-    return _apply(
+    return apply_transition(
         case,
         "unpark",
         actor_for(acting_user, case),
@@ -674,7 +676,7 @@ def do_unpark_case(case, *, acting_user, expected_version=None, now=None):
 
 
 def do_urge_case(case, *, acting_user, reason, expected_version=None, now=None):
-    return _apply(
+    return apply_transition(
         case,
         "urge",
         actor_for(acting_user, case),
@@ -687,7 +689,7 @@ def do_urge_case(case, *, acting_user, reason, expected_version=None, now=None):
 
 def do_take_lead_case(case, *, acting_user, expected_version=None, now=None):
     permitted(case, "take_lead", acting_user, expected_version=expected_version)
-    return _apply(
+    return apply_transition(
         case,
         "take_lead",
         actor_for(acting_user, case),
@@ -703,7 +705,7 @@ NEXT_LEVEL = {"community": "street", "street": "district", "district": "city", "
 def do_escalate_case(case, *, expected_version=None, now=None):
     """An overdue step: mark it and move the case one level up the region tree (the sweeper's action)."""
     level = NEXT_LEVEL[case.escalation_level]
-    return _apply(
+    return apply_transition(
         case,
         "escalate",
         Actor(None, {SYSTEM}),
