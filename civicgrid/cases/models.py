@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases.workflow import problem
+from civicgrid.cases.workflow import problem, workflow_for
 
 
 class Case(models.Model):
@@ -153,7 +153,20 @@ class Case(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in problem.OPEN
+        return self.status in workflow_for(self.kind).open_states
+
+    @property
+    def status_label(self) -> str:
+        """The status in the reader's language, for any kind of case (see ``STATUS_LABELS``)."""
+        labels = STATUS_LABELS.get(self.kind)
+        if labels is not None and self.status in labels.values:
+            return str(labels(self.status).label)
+        return self.get_status_display()
+
+
+# Status labels of the workflows other apps add (a TextChoices per kind); the problem workflow's
+# are ``Case.Status``. Apps register theirs in their AppConfig.ready().
+STATUS_LABELS: dict = {}
 
 
 class CaseEvent(models.Model):

@@ -11,6 +11,8 @@ class Role(models.TextChoices):
     MEDIATOR = "mediator", _("Mediator")
     SUPERVISOR = "supervisor", _("Supervisor / leader")
     AUDITOR = "auditor", _("Auditor")
+    GRIEVANCE_OFFICER = "grievance_officer", _("Grievance officer (letters and visits)")
+    TIP_HANDLER = "tip_handler", _("Tip handler")
     ADMINISTRATOR = "administrator", _("Administrator")
 
 
