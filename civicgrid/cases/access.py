@@ -58,6 +58,17 @@ def access_case_by_token(token: str) -> Case:
     return case
 
 
+def access_public_case_by_number(number: str) -> Case:
+    """The problem case numbered ``number``, for what anyone may see or do with the number alone
+    (its public status line, "me too"); else 404."""
+    if not number or len(number) > 20:
+        raise Http404
+    case = Case.objects.select_related("category").filter(number=number, kind=Case.Kind.PROBLEM).first()
+    if case is None:
+        raise Http404
+    return case
+
+
 def may_see(user, case) -> bool:
     if user is not None and user.is_authenticated and case.reporter_id == user.id:
         return True

@@ -10,14 +10,11 @@ unbound key as an anonymous resident), else the Django session (CSRF-checked for
 user), else, on the resident endpoints, an anonymous member of the public.
 """
 
-import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,9 +22,15 @@ from ninja import File, Form, Header, Path, Query, Router, Status, UploadedFile
 from ninja.errors import AuthenticationError
 from ninja.security import APIKeyHeader, SessionAuth
 
-from civicgrid.cases import actions, deadlines
-from civicgrid.cases.access import access_case_by_id, access_case_by_token, roles_on_case, visible_cases
-from civicgrid.cases.actions import CaseError, Conflict, Forbidden, Invalid
+from civicgrid.cases import actions, deadlines, photos
+from civicgrid.cases.access import (
+    access_case_by_id,
+    access_case_by_token,
+    access_public_case_by_number,
+    roles_on_case,
+    visible_cases,
+)
+from civicgrid.cases.actions import Conflict, Forbidden, Invalid
 from civicgrid.cases.duplicates import find_duplicates
 from civicgrid.cases.models import Attachment, Case, CaseEvent
 from civicgrid.cases.schemas import (
@@ -392,61 +395,14 @@ STAFF_PURPOSES = tuple(p.value for p in PHOTO_ROLES)
 StaffPhotoPurpose = Literal[STAFF_PURPOSES]
 
 
-class PayloadTooLarge(CaseError):
-    status = 413
-
-
-def _check_room(case, purposes, limit: int, adding: int) -> None:
-    have = Attachment.objects.filter(case=case, purpose__in=purposes).count()
-    if have + adding > limit:
-        raise Invalid(
-            _("At most %(limit)s such photos may be added to a case; it has %(have)s, and %(adding)s were sent.")
-            % {"limit": limit, "have": have, "adding": adding}
-        )
-
-
-def _cleaned_photos(files) -> list[tuple[bytes, str]]:
-    """The uploads re-encoded without metadata (``lib/images.py``); the first bad one refuses all."""
-    cleaned = []
-    for upload in files:
-        try:
-            cleaned.append(images.clean_photo(upload))
-        except images.PhotoTooLarge as e:
-            raise PayloadTooLarge(str(e)) from e
-        except ValueError as e:
-            raise Invalid(str(e)) from e
-    return cleaned
-
-
-def _store_photos(case, purpose, files, *, counted, limit) -> list[Attachment]:
-    """Save ``files`` as attachments of ``case``: all or none. At most ``limit`` photos of the
-    ``counted`` purposes may be on the case afterwards (Invalid otherwise)."""
+def _upload_photos(case, purpose, files, *, counted, limit):
+    """Check the request's files, clean them and store them all (or none)."""
     if not files:
         raise Invalid(_("Attach at least one photo."))
     if len(files) > MAX_PHOTOS_PER_REQUEST:
         raise Invalid(_("Send at most %(n)s photos at a time.") % {"n": MAX_PHOTOS_PER_REQUEST})
-    _check_room(case, counted, limit, len(files))  # before the costly decoding
-    cleaned = _cleaned_photos(files)
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            # Lock the case: two uploads at once must not both fit under the limit.
-            list(Case.objects.select_for_update().filter(pk=case.pk).only("pk"))
-            _check_room(case, counted, limit, len(cleaned))
-            rows = []
-            for data, content_type in cleaned:
-                row = Attachment(case=case, purpose=purpose, content_type=content_type)
-                # A random name: the client's file name may itself say who took the photo.
-                row.file.save(f"{secrets.token_hex(16)}.jpg", ContentFile(data), save=False)
-                written.append(row.file.name)
-                row.save(force_insert=True)
-                rows.append(row)
-    except BaseException:
-        # The rows were rolled back; the files written so far go too.
-        for name in written:
-            Attachment.file.field.storage.delete(name)
-        raise
-    return rows
+    photos.check_room(case, counted, limit, len(files))  # before the costly decoding
+    return photos.store_photos(case, purpose, photos.clean_uploads(files), counted=counted, limit=limit)
 
 
 def _photo_items(rows, url_name, **url_kwargs) -> list[dict]:
@@ -460,21 +416,6 @@ def _photo_items(rows, url_name, **url_kwargs) -> list[dict]:
         }
         for a in rows
     ]
-
-
-def _photo_response(case, photo_id) -> FileResponse:
-    photo = Attachment.objects.filter(case=case, pk=photo_id).first()
-    if photo is None:
-        raise Http404
-    try:
-        stream = photo.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(stream, content_type=photo.content_type, filename=f"{case.number}-{photo.pk}.jpg")
-    response["X-Content-Type-Options"] = "nosniff"
-    # The photo is served behind a login or a private link: no shared cache may keep it.
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 # --- residents ------------------------------------------------------------------------------
@@ -575,9 +516,7 @@ def nearby_cases(request, q: Query[NearbyQuery]):
     description="Anyone may say 'me too' about an open case and be told of its progress.",
 )
 def support_case(request, body: SupportIn, number: str = NUMBER):
-    case = Case.objects.select_related("category", "owner_unit").filter(number=number).first()
-    if case is None:
-        raise Http404
+    case = access_public_case_by_number(number)
     actions.do_support_case(case, acting_user=request.auth.user, contact=body.contact)
     return {"number": case.number, "status": case.status, "supporters": case.supporters.count()}
 
@@ -608,7 +547,7 @@ def track_case(request, token: str = TOKEN):
 )
 def add_track_photos(request, files: File[list[UploadedFile]], token: str = TOKEN):
     case = access_case_by_token(token)
-    rows = _store_photos(
+    rows = _upload_photos(
         case, Attachment.Purpose.REPORT, files, counted=(Attachment.Purpose.REPORT,), limit=MAX_REPORT_PHOTOS
     )
     return Status(201, {"items": _photo_items(rows, "api-v1:track-photo", token=token)})
@@ -623,7 +562,7 @@ def add_track_photos(request, files: File[list[UploadedFile]], token: str = TOKE
     summary="A photo of my case",
 )
 def track_photo(request, token: str = TOKEN, photo_id: int = PHOTO_ID):
-    return _photo_response(access_case_by_token(token), photo_id)
+    return photos.photo_response(access_case_by_token(token), photo_id)
 
 
 @router.post(
@@ -749,7 +688,7 @@ def add_case_photos(request, purpose: Form[StaffPhotoPurpose], files: File[list[
     case = access_case_by_id(user, case_id)
     if not roles_on_case(user, case) & PHOTO_ROLES[purpose]:
         raise Forbidden(_("You may not add photos of this kind to this case."))
-    rows = _store_photos(case, purpose, files, counted=STAFF_PURPOSES, limit=MAX_STAFF_PHOTOS)
+    rows = _upload_photos(case, purpose, files, counted=STAFF_PURPOSES, limit=MAX_STAFF_PHOTOS)
     return Status(201, {"items": _photo_items(rows, "api-v1:case-photo", case_id=case.pk)})
 
 
@@ -763,4 +702,4 @@ def add_case_photos(request, purpose: Form[StaffPhotoPurpose], files: File[list[
 )
 def case_photo(request, case_id: int = CASE_ID, photo_id: int = PHOTO_ID):
     user = _staff_user(request)
-    return _photo_response(access_case_by_id(user, case_id), photo_id)
+    return photos.photo_response(access_case_by_id(user, case_id), photo_id)

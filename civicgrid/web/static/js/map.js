@@ -16,7 +16,8 @@
   }
 
   function init(el) {
-    var map = L.map(el, { zoomSnap: 0.25, attributionControl: false, preferCanvas: true });
+    // Clustering (data-cluster) needs a maximum zoom, which a map without a tile layer lacks.
+    var map = L.map(el, { zoomSnap: 0.25, attributionControl: false, preferCanvas: true, maxZoom: 19 });
     map.setView([39.13, 117.2], 9);
     el.civicgridMap = map;
     if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
