@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from civicgrid.web.command import views
 
 app_name = "command"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tiles/", views.tiles, name="tiles"),
+    path("cases.geojson", views.cases_geojson, name="cases_geojson"),
+]
