@@ -33,6 +33,13 @@ from civicgrid.cases.access import (
 from civicgrid.cases.actions import Conflict, Forbidden, Invalid
 from civicgrid.cases.duplicates import find_duplicates
 from civicgrid.cases.models import Attachment, Case, CaseEvent
+from civicgrid.cases.photos import (
+    MAX_PHOTOS_PER_REQUEST,
+    MAX_REPORT_PHOTOS,
+    MAX_STAFF_PHOTOS,
+    PHOTO_ROLES,
+    STAFF_PURPOSES,
+)
 from civicgrid.cases.schemas import (
     ActionIn,
     CaseDetail,
@@ -62,6 +69,7 @@ from civicgrid.org.apikeys import check_api_key
 from civicgrid.org.models import ApiKey, Unit
 from civicgrid.org.roles import Role
 from civicgrid.privacy import access_log
+from civicgrid.privacy.access_log import mask_contact
 
 router = Router(tags=["cases"])
 
@@ -155,20 +163,6 @@ def _role_label(role: str) -> str:
     if role in Role.values:
         return str(Role(role).label)
     return {RESIDENT: _("Resident"), REPORTER: _("Reporter"), SYSTEM: _("System")}.get(role, role)
-
-
-def mask_contact(contact: str) -> str:
-    """``13812345678`` → ``138****5678``; ``alice@example.org`` → ``a***@example.org``."""
-    contact = (contact or "").strip()
-    if not contact:
-        return ""
-    if "@" in contact:
-        local, _at, domain = contact.rpartition("@")
-        return f"{local[:1]}***@{domain}"
-    digits = [c for c in contact if c.isdigit()]
-    if len(digits) >= 7:
-        return "".join(digits[:3]) + "****" + "".join(digits[-4:])
-    return contact[:1] + "***"
 
 
 def _reloaded(case) -> Case:
@@ -381,17 +375,6 @@ def _run(spec: ActionSpec, case, body, user, **extra):
 
 # --- photos ---------------------------------------------------------------------------------
 
-MAX_PHOTOS_PER_REQUEST = 3
-# Staff photos (evidence and verification together) per case, and the reporter's own.
-MAX_STAFF_PHOTOS = 9
-MAX_REPORT_PHOTOS = 3
-# Who adds which staff photos: the unit's handler posts evidence of the work, the grid worker or
-# the centre the photo of the check.
-PHOTO_ROLES = {
-    Attachment.Purpose.EVIDENCE: frozenset({Role.HANDLER}),
-    Attachment.Purpose.VERIFICATION: frozenset({Role.GRID_WORKER, Role.DISPATCHER}),
-}
-STAFF_PURPOSES = tuple(p.value for p in PHOTO_ROLES)
 StaffPhotoPurpose = Literal[STAFF_PURPOSES]
 
 

@@ -15,6 +15,19 @@ from django.utils.translation import gettext as _
 from civicgrid.cases.actions import CaseError, Invalid
 from civicgrid.cases.models import Attachment, Case
 from civicgrid.lib import images
+from civicgrid.org.roles import Role
+
+MAX_PHOTOS_PER_REQUEST = 3
+# Staff photos (evidence and verification together) per case, and the reporter's own.
+MAX_STAFF_PHOTOS = 9
+MAX_REPORT_PHOTOS = 3
+# Who adds which staff photos: the unit's handler posts evidence of the work, the grid worker or
+# the centre the photo of the check.
+PHOTO_ROLES = {
+    Attachment.Purpose.EVIDENCE: frozenset({Role.HANDLER}),
+    Attachment.Purpose.VERIFICATION: frozenset({Role.GRID_WORKER, Role.DISPATCHER}),
+}
+STAFF_PURPOSES = tuple(p.value for p in PHOTO_ROLES)
 
 
 class PayloadTooLarge(CaseError):

@@ -72,3 +72,17 @@ def reveal_contact(user, case, *, purpose: str, request=None) -> str:
         raise Invalid(_("Say why you need the reporter's contact."))
     log_read(user, case, CONTACT, purpose[:MAX_PURPOSE], request)
     return case.contact
+
+
+def mask_contact(contact: str) -> str:
+    """``13812345678`` → ``138****5678``; ``alice@example.org`` → ``a***@example.org``."""
+    contact = (contact or "").strip()
+    if not contact:
+        return ""
+    if "@" in contact:
+        local, _at, domain = contact.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = [c for c in contact if c.isdigit()]
+    if len(digits) >= 7:
+        return "".join(digits[:3]) + "****" + "".join(digits[-4:])
+    return contact[:1] + "***"

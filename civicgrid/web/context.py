@@ -3,7 +3,8 @@
 from civicgrid.org import access
 from civicgrid.org.roles import Role
 
-STAFF_DESK_ROLES = {Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR, Role.GRID_WORKER, Role.MEDIATOR, Role.AUDITOR}
+# The roles that have case queues on the workbench.
+STAFF_DESK_ROLES = {Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR, Role.GRID_WORKER, Role.AUDITOR, Role.ADMINISTRATOR}
 
 
 def navigation(request):

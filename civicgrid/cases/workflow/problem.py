@@ -31,6 +31,12 @@ REOPEN_WINDOW_DAYS = 15
 RATINGS = (3, 2, 1)
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a text for translation without Django (the table stays a plain module); pages show
+    it through ``gettext``."""
+    return message
+
+
 def _t(action, sources, target, roles, **kw) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(roles), **kw)
 
@@ -65,15 +71,17 @@ PROBLEM = Workflow(
             REPORTED,
             {RESIDENT, GRID_WORKER, DISPATCHER},
             starts_step="accept",
-            doc="A resident, grid worker or hotline operator reports a problem.",
+            doc=gettext_noop("A resident, grid worker or hotline operator reports a problem."),
         ),
         _t(
             "resolve_on_spot",
             (),
             CLOSED,
             {GRID_WORKER},
-            doc="A grid worker reports, handles and verifies a small matter in one step, with a photo. "
-            "Only for categories that allow it.",
+            doc=gettext_noop(
+                "A grid worker reports, handles and verifies a small matter in one step, with a photo. "
+                "Only for categories that allow it."
+            ),
         ),
         _t(
             "accept",
@@ -81,7 +89,7 @@ PROBLEM = Workflow(
             ACCEPTED,
             {DISPATCHER},
             starts_step="dispatch",
-            doc="The governance centre files the case (立案).",
+            doc=gettext_noop("The governance centre files the case (立案)."),
         ),
         _t(
             "reject",
@@ -89,21 +97,21 @@ PROBLEM = Workflow(
             REJECTED,
             {DISPATCHER},
             needs_reason=True,
-            doc="Not a case for the platform; the reporter sees the reason.",
+            doc=gettext_noop("Not a case for the platform; the reporter sees the reason."),
         ),
         _t(
             "merge",
             {REPORTED, ACCEPTED},
             MERGED,
             {DISPATCHER},
-            doc="A duplicate is merged into its parent; its reporter follows the parent.",
+            doc=gettext_noop("A duplicate is merged into its parent; its reporter follows the parent."),
         ),
         _t(
             "absorb",
             OPEN,
             None,
             {DISPATCHER},
-            doc="A duplicate was merged into this case; its reporters now follow this one.",
+            doc=gettext_noop("A duplicate was merged into this case; its reporters now follow this one."),
         ),
         _t(
             "dispatch",
@@ -111,7 +119,7 @@ PROBLEM = Workflow(
             DISPATCHED,
             {DISPATCHER},
             starts_step="sign",
-            doc="Sent to the responsible unit; the handling clock starts here.",
+            doc=gettext_noop("Sent to the responsible unit; the handling clock starts here."),
         ),
         _t(
             "return",
@@ -120,24 +128,31 @@ PROBLEM = Workflow(
             {HANDLER},
             starts_step="dispatch",
             needs_reason=True,
-            doc="The unit returns a wrongly dispatched case (退回) for re-dispatch.",
+            doc=gettext_noop("The unit returns a wrongly dispatched case (退回) for re-dispatch."),
         ),
-        _t("sign", {DISPATCHED}, SIGNED, {HANDLER}, starts_step="handle", doc="The unit signs for the case (签收)."),
-        _t("start", {SIGNED}, IN_PROGRESS, {HANDLER}, doc="Work on site has started."),
+        _t(
+            "sign",
+            {DISPATCHED},
+            SIGNED,
+            {HANDLER},
+            starts_step="handle",
+            doc=gettext_noop("The unit signs for the case (签收)."),
+        ),
+        _t("start", {SIGNED}, IN_PROGRESS, {HANDLER}, doc=gettext_noop("Work on site has started.")),
         _t(
             "request_extension",
             {SIGNED, IN_PROGRESS},
             None,
             {HANDLER},
             needs_reason=True,
-            doc="The unit asks for more time (延期), with a reason and the time wanted.",
+            doc=gettext_noop("The unit asks for more time (延期), with a reason and the time wanted."),
         ),
         _t(
             "approve_extension",
             {SIGNED, IN_PROGRESS},
             None,
             {DISPATCHER, SUPERVISOR},
-            doc="The pending extension is granted: the handling deadline moves.",
+            doc=gettext_noop("The pending extension is granted: the handling deadline moves."),
         ),
         _t(
             "refuse_extension",
@@ -145,7 +160,7 @@ PROBLEM = Workflow(
             None,
             {DISPATCHER, SUPERVISOR},
             needs_reason=True,
-            doc="The pending extension is refused; the deadline stays.",
+            doc=gettext_noop("The pending extension is refused; the deadline stays."),
         ),
         _t(
             "handle",
@@ -154,14 +169,14 @@ PROBLEM = Workflow(
             {HANDLER},
             starts_step="verify",
             needs_reason=True,
-            doc="The unit reports the work done, with evidence (处置反馈).",
+            doc=gettext_noop("The unit reports the work done, with evidence (处置反馈)."),
         ),
         _t(
             "verify",
             {HANDLED},
             CLOSED,
             {GRID_WORKER, REPORTER, DISPATCHER},
-            doc="A grid worker, the reporter or the centre checks the fix; the case closes (核查结案).",
+            doc=gettext_noop("A grid worker, the reporter or the centre checks the fix; the case closes (核查结案)."),
         ),
         _t(
             "fail_verification",
@@ -170,7 +185,7 @@ PROBLEM = Workflow(
             {GRID_WORKER, REPORTER, DISPATCHER},
             starts_step="handle",
             needs_reason=True,
-            doc="The check failed: the case goes back to the unit as rework (返工).",
+            doc=gettext_noop("The check failed: the case goes back to the unit as rework (返工)."),
         ),
         _t(
             "park",
@@ -178,7 +193,7 @@ PROBLEM = Workflow(
             PARKED,
             {DISPATCHER, SUPERVISOR},
             needs_reason=True,
-            doc="Parked (挂账/缓办): cannot be solved now; out of the on-time denominator.",
+            doc=gettext_noop("Parked (挂账/缓办): cannot be solved now; out of the on-time denominator."),
         ),
         _t(
             "unpark",
@@ -186,15 +201,32 @@ PROBLEM = Workflow(
             ACCEPTED,
             {DISPATCHER, SUPERVISOR},
             starts_step="dispatch",
-            doc="Taken up again: back to the centre for dispatch.",
+            doc=gettext_noop("Taken up again: back to the centre for dispatch."),
         ),
-        _t("urge", ON_THE_CLOCK, None, {SUPERVISOR}, needs_reason=True, doc="A supervisor urges the case (督办)."),
-        _t("take_lead", OPEN, None, {SUPERVISOR}, doc="A supervisor takes ownership as lead official (包案)."),
         _t(
-            "escalate", ON_THE_CLOCK, None, {SYSTEM}, doc="An overdue step moves the case one level up the region tree."
+            "urge",
+            ON_THE_CLOCK,
+            None,
+            {SUPERVISOR},
+            needs_reason=True,
+            doc=gettext_noop("A supervisor urges the case (督办)."),
         ),
-        _t("support", OPEN, None, {RESIDENT, REPORTER}, doc="Another resident says 'me too'."),
-        _t("rate", {CLOSED}, None, {REPORTER}, doc="The reporter rates the result, once."),
+        _t(
+            "take_lead",
+            OPEN,
+            None,
+            {SUPERVISOR},
+            doc=gettext_noop("A supervisor takes ownership as lead official (包案)."),
+        ),
+        _t(
+            "escalate",
+            ON_THE_CLOCK,
+            None,
+            {SYSTEM},
+            doc=gettext_noop("An overdue step moves the case one level up the region tree."),
+        ),
+        _t("support", OPEN, None, {RESIDENT, REPORTER}, doc=gettext_noop("Another resident says 'me too'.")),
+        _t("rate", {CLOSED}, None, {REPORTER}, doc=gettext_noop("The reporter rates the result, once.")),
         _t(
             "reopen",
             {CLOSED},
@@ -202,7 +234,7 @@ PROBLEM = Workflow(
             {REPORTER},
             starts_step="sign",
             needs_reason=True,
-            doc="The reporter says it is not fixed, within the reopen window: back to the same unit.",
+            doc=gettext_noop("The reporter says it is not fixed, within the reopen window: back to the same unit."),
         ),
     ),
 )

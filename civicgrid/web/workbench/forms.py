@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases import actions, deadlines, photos, routing
 from civicgrid.cases.actions import MAX_REASON, CaseError
-from civicgrid.cases.api import MAX_PHOTOS_PER_REQUEST, MAX_STAFF_PHOTOS, STAFF_PURPOSES
 from civicgrid.cases.models import Attachment, Case
+from civicgrid.cases.photos import MAX_PHOTOS_PER_REQUEST, MAX_STAFF_PHOTOS, STAFF_PURPOSES
 from civicgrid.cases.workflow.problem import PROBLEM
 from civicgrid.categories.models import Category
 from civicgrid.geo.models import Region

@@ -3,10 +3,10 @@ reporter's contact (masked; the full contact only through the privacy app's logg
 
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases.api import mask_contact
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.cases.workflow.engine import REPORTER, RESIDENT, SYSTEM
 from civicgrid.org.roles import Role
+from civicgrid.privacy.access_log import mask_contact
 
 # Names of the events on the timeline (every transition of the table).
 EVENT_LABELS = {
