@@ -51,6 +51,7 @@ COMMAND_ROLES = frozenset({Role.SUPERVISOR, Role.AUDITOR, Role.ADMINISTRATOR})
 MAP_POINT_CAP = 5000
 OVERDUE_LIST_SIZE = 50
 HOTSPOT_LIMIT = 20
+HOTSPOT_MIN_COUNT = 3  # a (grid, category) pair is a hotspot from this many problems in the period
 UNITS_SHOWN = 15  # units with overdue cases listed by name; the rest are summed up in one line
 # The numbers of a region and period are shared by everyone who may see it, for as long as the
 # page waits between refreshes: a wall of screens costs one computation a minute, not one each.
@@ -211,7 +212,7 @@ def detail(region: Region, start, end) -> Detail:
         ranking = None
         if child_level in kpis.RANKING_LEVELS:
             ranking = kpis.rankings(child_level, prefix, start, end, now=now)
-        hot = kpis.hotspots(prefix, start, end, limit=HOTSPOT_LIMIT)
+        hot = kpis.hotspots(prefix, start, end, HOTSPOT_MIN_COUNT, limit=HOTSPOT_LIMIT)
         grids = Region.objects.filter(code__in={h.grid_code for h in hot}).only("code", "name_zh", "name_en")
         return Detail(
             now=now,
@@ -284,6 +285,7 @@ def home(request):
             "backlog_days": kpis.DEFAULT_BACKLOG_DAYS,
             "map_cap": MAP_POINT_CAP,
             "overdue_list_size": OVERDUE_LIST_SIZE,
+            "hotspot_min_count": HOTSPOT_MIN_COUNT,
         }
     )
     return render(request, "web/command/home.html", ctx)
