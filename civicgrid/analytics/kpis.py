@@ -124,6 +124,12 @@ class Rate:
         return percent(self.numerator, self.denominator)
 
 
+def overdue_q(now) -> Q:
+    """Open problems past their step deadline at ``now``, or already marked overdue by the
+    sweeper (parked cases are not on the clock and never overdue)."""
+    return Q(status__in=problem.ON_THE_CLOCK) & (Q(step_due_at__lt=now) | Q(overdue_marked=True))
+
+
 def _check_counts(numerator, denominator) -> None:
     for n in (numerator, denominator):
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
@@ -373,7 +379,6 @@ def _expressions(start, end, now, buckets) -> tuple[dict, Q]:
     timed = handled & Q(dispatched_at__lte=F("handled_at"))
     rated = _in("rated_at", start, end) & Q(rating__isnull=False)
     open_ = Q(status__in=problem.OPEN)
-    on_clock = Q(status__in=problem.ON_THE_CLOCK)
 
     def n(condition):
         return Count("pk", filter=condition)
@@ -402,7 +407,7 @@ def _expressions(start, end, now, buckets) -> tuple[dict, Q]:
             ExpressionWrapper(F("handled_at") - F("dispatched_at"), output_field=DurationField()), filter=timed
         ),
         "open": n(open_),
-        "overdue": n(on_clock & (Q(step_due_at__lt=now) | Q(overdue_marked=True))),
+        "overdue": n(overdue_q(now)),
     }
     for i, (lo, hi) in enumerate(buckets):
         older = Q(reported_at__lt=now - timedelta(days=lo))
@@ -662,7 +667,7 @@ NOT_DISPATCHED = _("Not dispatched (with the governance centre)")
 def overdue_units(prefix, *, now=None, kind=Case.Kind.PROBLEM) -> list[OverdueUnit]:
     """Units owning overdue cases (as in ``Kpis.overdue``) in the region, most first."""
     now = now or timezone.now()
-    overdue = Q(status__in=problem.ON_THE_CLOCK) & (Q(step_due_at__lt=now) | Q(overdue_marked=True))
+    overdue = overdue_q(now)
     rows = (
         _cases(prefix, kind)
         .filter(overdue)

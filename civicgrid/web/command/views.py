@@ -125,9 +125,8 @@ def region_url(code: str, period_query: str) -> str:
 
 def overdue_cases(prefix: str, now) -> list[Case]:
     """The open problems past their step deadline (as ``Kpis.overdue`` counts them), most overdue first."""
-    overdue = Q(status__in=problem.ON_THE_CLOCK) & (Q(step_due_at__lt=now) | Q(overdue_marked=True))
     return list(
-        Case.objects.filter(kpis.region_q(prefix), overdue, kind=Case.Kind.PROBLEM)
+        Case.objects.filter(kpis.region_q(prefix), kpis.overdue_q(now), kind=Case.Kind.PROBLEM)
         .select_related("category", "owner_unit")
         .only(
             "number",
