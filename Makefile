@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench screenshots clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	python3 -m venv $(VENV)
@@ -29,6 +29,9 @@ lint: $(VENV)/.installed
 
 bench: setup
 	$(PY) bench/locate.py
+
+screenshots: $(VENV)/.installed
+	$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) var

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
 from civicgrid.geo import codes
@@ -16,18 +15,20 @@ from civicgrid.geo.models import Region
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Build the demo city: the 16 real districts of Tianjin, synthetic streets, communities and grids "
-        "generated inside them from a seed, the default categories and the demo units and accounts. "
-        "Everything is written in one transaction."
-    )
+    @property
+    def help(self):  # argparse needs a str, not a lazy translation
+        return _(
+            "Build the demo city: the 16 real districts of Tianjin, synthetic streets, communities and grids "
+            "generated inside them from a seed, the default categories and the demo units and accounts. "
+            "Everything is written in one transaction."
+        )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--seed", type=int, default=None, help=gettext_lazy("seed of the generated regions (default: DEMO_SEED)")
+            "--seed", type=int, default=None, help=_("seed of the generated regions (default: DEMO_SEED)")
         )
         parser.add_argument(
-            "--if-missing", action="store_true", help=gettext_lazy("do nothing when the database already has grids")
+            "--if-missing", action="store_true", help=_("do nothing when the database already has grids")
         )
 
     def handle(self, *args, seed, if_missing, **options):

@@ -4,7 +4,6 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from civicgrid.geo import codes
 from civicgrid.geo.importing import DEFAULT_TOLERANCE_M2, ImportProblems, import_layer
@@ -12,25 +11,27 @@ from civicgrid.geo.models import Region
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Import a GeoJSON FeatureCollection of regions (properties: code, name_zh or name, optional name_en, "
-        "parent, valid_from). The whole layer is checked first: on any problem every problem is listed and "
-        "nothing is written. Codes already in the database are updated in place; nothing is deleted."
-    )
+    @property
+    def help(self):  # argparse needs a str, not a lazy translation
+        return _(
+            "Import a GeoJSON FeatureCollection of regions (properties: code, name_zh or name, optional name_en, "
+            "parent, valid_from). The whole layer is checked first: on any problem every problem is listed and "
+            "nothing is written. Codes already in the database are updated in place; nothing is deleted."
+        )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help=gettext_lazy("GeoJSON file (UTF-8)"))
+        parser.add_argument("file", help=_("GeoJSON file (UTF-8)"))
         parser.add_argument(
-            "--synthetic", action="store_true", help=gettext_lazy("mark the regions as generated, not real boundaries")
+            "--synthetic", action="store_true", help=_("mark the regions as generated, not real boundaries")
         )
         parser.add_argument(
             "--tolerance",
             type=float,
             default=DEFAULT_TOLERANCE_M2,
-            help=gettext_lazy("overlaps, gaps and overhangs up to this many m² are accepted (default %(default)s)"),
+            help=_("overlaps, gaps and overhangs up to this many m² are accepted (default %(default)s)"),
         )
-        parser.add_argument("--city-name-zh", default="", help=gettext_lazy("name of the city node if it is created"))
-        parser.add_argument("--city-name-en", default="", help=gettext_lazy("English name of the city node"))
+        parser.add_argument("--city-name-zh", default="", help=_("name of the city node if it is created"))
+        parser.add_argument("--city-name-en", default="", help=_("English name of the city node"))
 
     def handle(self, *args, file, synthetic, tolerance, city_name_zh, city_name_en, **options):
         if tolerance < 0:
