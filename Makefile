@@ -15,6 +15,7 @@ setup: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py build_demo_city --if-missing
+	$(PY) manage.py simulate_history --days 90 --if-empty
 
 run: setup
 	$(PY) manage.py demo_info --port $(PORT)

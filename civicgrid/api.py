@@ -7,7 +7,10 @@ from ninja.errors import HttpError, ValidationError
 
 from civicgrid.cases.actions import CaseError
 from civicgrid.cases.api import router as cases_router
+from civicgrid.disputes.api import router as disputes_router
 from civicgrid.geo.api import router as geo_router
+from civicgrid.grievances.api import router as grievances_router
+from civicgrid.tips.api import router as tips_router
 
 api = NinjaAPI(title="CivicGrid API", version="1", urls_namespace="api-v1")
 
@@ -41,3 +44,6 @@ def http_error(request, exc: HttpError):
 
 api.add_router("/", geo_router)
 api.add_router("/", cases_router)
+api.add_router("/", disputes_router)
+api.add_router("/", tips_router)
+api.add_router("/grievances", grievances_router)

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from civicgrid.testing import build_small_city, make_personas
 
@@ -17,3 +18,15 @@ def small_city(db):
 @pytest.fixture
 def personas(small_city):
     return make_personas(small_city)
+
+
+@pytest.fixture(autouse=True)
+def _english(request, settings):
+    """Tests read the English source strings; tests marked ``chinese`` (and the translation
+    tests) see the product's default language, zh-Hans."""
+    if request.node.get_closest_marker("chinese"):
+        yield
+        return
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "civicgrid.notify",
     "civicgrid.privacy",
     "civicgrid.web",
+    "civicgrid.grievances",
+    "civicgrid.tips",
+    "civicgrid.disputes",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +157,9 @@ PERSONAL_DATA_RETENTION_DAYS = envint("PERSONAL_DATA_RETENTION_DAYS", "180")
 # Rows of the personal-data access log are deleted this many days after the read, and only once
 # the data they are about has been purged (at least PERSONAL_DATA_RETENTION_DAYS).
 ACCESS_LOG_RETENTION_DAYS = envint("ACCESS_LOG_RETENTION_DAYS", "730")
+# Tip line: Fernet keys, comma-separated; the first encrypts, all decrypt (civicgrid/tips/crypto.py).
+# Required when DEBUG=False; `manage.py rotate_tip_keys --new-key` makes one.
+TIP_ENCRYPTION_KEYS = envsecret("TIP_ENCRYPTION_KEYS", "")
 # Seed of the generated demo city (streets, communities and grids are synthetic).
 DEMO_SEED = envint("DEMO_SEED", "20261129")
 

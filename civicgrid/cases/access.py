@@ -24,7 +24,8 @@ def staff_cases_q(user) -> Q:
     staff = access.staff_of(user)
     if staff is not None:
         q |= Q(owner_unit_id=staff.unit_id)
-    return q
+    # Tips are read only through the tip line's own access module (tip handlers, logged).
+    return q & ~Q(kind=Case.Kind.TIP)
 
 
 def visible_cases(user):
@@ -70,6 +71,8 @@ def access_public_case_by_number(number: str) -> Case:
 
 
 def may_see(user, case) -> bool:
+    if case.kind == Case.Kind.TIP:
+        return False  # only through civicgrid/tips/access.py
     if user is not None and user.is_authenticated and case.reporter_id == user.id:
         return True
     if not access.is_staff_member(user):

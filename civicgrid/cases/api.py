@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -146,6 +146,22 @@ PHOTO_DOC = {
         }
     }
 }
+
+
+def _problem_by_id(user, case_id) -> Case:
+    """A problem case the user may see; other kinds (grievances, disputes, tips) have their own
+    endpoints and stricter access rules (grievances: 信访工作条例 Art. 30), so 404 here."""
+    case = access_case_by_id(user, case_id)
+    if case.kind != Case.Kind.PROBLEM:
+        raise Http404
+    return case
+
+
+def _problem_by_token(token) -> Case:
+    case = access_case_by_token(token)
+    if case.kind != Case.Kind.PROBLEM:
+        raise Http404
+    return case
 
 
 def _staff_user(request):
@@ -295,7 +311,13 @@ def _unit_by_code(user, code):
 
 
 def _case_by_number(user, number):
-    case = visible_cases(user).select_related("category", "owner_unit").filter(number=number).first()
+    case = (
+        visible_cases(user)
+        .filter(kind=Case.Kind.PROBLEM)
+        .select_related("category", "owner_unit")
+        .filter(number=number)
+        .first()
+    )
     if case is None:
         raise Invalid(_("There is no case %(number)s that you can see.") % {"number": number})
     return case
@@ -512,7 +534,7 @@ def support_case(request, body: SupportIn, number: str = NUMBER):
     summary="Follow a case by its private link",
 )
 def track_case(request, token: str = TOKEN):
-    return _tracking(access_case_by_token(token))
+    return _tracking(_problem_by_token(token))
 
 
 @router.post(
@@ -529,7 +551,7 @@ def track_case(request, token: str = TOKEN):
     ),
 )
 def add_track_photos(request, files: File[list[UploadedFile]], token: str = TOKEN):
-    case = access_case_by_token(token)
+    case = _problem_by_token(token)
     rows = _upload_photos(
         case, Attachment.Purpose.REPORT, files, counted=(Attachment.Purpose.REPORT,), limit=MAX_REPORT_PHOTOS
     )
@@ -545,7 +567,7 @@ def add_track_photos(request, files: File[list[UploadedFile]], token: str = TOKE
     summary="A photo of my case",
 )
 def track_photo(request, token: str = TOKEN, photo_id: int = PHOTO_ID):
-    return photos.photo_response(access_case_by_token(token), photo_id)
+    return photos.photo_response(_problem_by_token(token), photo_id)
 
 
 @router.post(
@@ -557,7 +579,7 @@ def track_photo(request, token: str = TOKEN, photo_id: int = PHOTO_ID):
     description="The reporter (whoever holds the link) confirms or rejects the fix, reopens or rates the case.",
 )
 def track_action(request, action: TrackAction, body: TrackActionIn, token: str = TOKEN):
-    case = access_case_by_token(token)
+    case = _problem_by_token(token)
     _run(TRACK_ACTIONS[action], case, body, request.auth.user, has_token=True)
     return _tracking(_reloaded(case))
 
@@ -574,7 +596,7 @@ def track_action(request, action: TrackAction, body: TrackActionIn, token: str =
 def list_cases(request, q: Query[CaseListQuery]):
     user = _staff_user(request)
     now = timezone.now()
-    cases = visible_cases(user)
+    cases = visible_cases(user).filter(kind=Case.Kind.PROBLEM)
     if q.status:
         cases = cases.filter(status=q.status)
     if q.category:
@@ -613,7 +635,7 @@ def list_cases(request, q: Query[CaseListQuery]):
 )
 def case_detail(request, case_id: int = CASE_ID):
     user = _staff_user(request)
-    return _detail(access_case_by_id(user, case_id), user)
+    return _detail(_problem_by_id(user, case_id), user)
 
 
 @router.post(
@@ -629,7 +651,7 @@ def case_detail(request, case_id: int = CASE_ID):
 )
 def case_action(request, action: StaffAction, body: ActionIn, case_id: int = CASE_ID):
     user = _staff_user(request)
-    case = access_case_by_id(user, case_id)
+    case = _problem_by_id(user, case_id)
     _run(STAFF_ACTIONS[action], case, body, user)
     return _detail(_reloaded(case), user)
 
@@ -647,7 +669,7 @@ def case_action(request, action: StaffAction, body: ActionIn, case_id: int = CAS
 )
 def reveal_contact(request, response: HttpResponse, body: RevealIn, case_id: int = CASE_ID):
     user = _staff_user(request)
-    case = access_case_by_id(user, case_id)
+    case = _problem_by_id(user, case_id)
     contact = access_log.reveal_contact(user, case, purpose=body.purpose, request=request)
     response["Cache-Control"] = "no-store"
     return {"number": case.number, "contact": contact}
@@ -668,7 +690,7 @@ def reveal_contact(request, response: HttpResponse, body: RevealIn, case_id: int
 )
 def add_case_photos(request, purpose: Form[StaffPhotoPurpose], files: File[list[UploadedFile]], case_id: int = CASE_ID):
     user = _staff_user(request)
-    case = access_case_by_id(user, case_id)
+    case = _problem_by_id(user, case_id)
     if not roles_on_case(user, case) & PHOTO_ROLES[purpose]:
         raise Forbidden(_("You may not add photos of this kind to this case."))
     rows = _upload_photos(case, purpose, files, counted=STAFF_PURPOSES, limit=MAX_STAFF_PHOTOS)
@@ -685,4 +707,4 @@ def add_case_photos(request, purpose: Form[StaffPhotoPurpose], files: File[list[
 )
 def case_photo(request, case_id: int = CASE_ID, photo_id: int = PHOTO_ID):
     user = _staff_user(request)
-    return photos.photo_response(access_case_by_id(user, case_id), photo_id)
+    return photos.photo_response(_problem_by_id(user, case_id), photo_id)

@@ -165,7 +165,7 @@ P_HARD = 0.025
 HARD_DAYS_LATE = (3, 60)
 P_RETURN = 0.015  # a unit returns a wrongly dispatched case
 P_START = 0.75  # the unit records "work started" before reporting the result
-P_EXTENSION = 0.03  # asked when there is time left to ask; about 1.5 % of cases get one
+P_EXTENSION = 0.03  # asked when there is time left to ask; about 2 % of cases get one
 P_EXTENSION_APPROVED = 0.8
 P_PARK_ACCEPTED = 0.001  # parked (缓办) before dispatch, and while with the unit:
 P_PARK_HANDLING = 0.003
@@ -1320,6 +1320,16 @@ def _write(batch: list[SimCase], using: str = DEFAULT_DB_ALIAS) -> int:
     return len(event_rows)
 
 
+def check_options(*, days: int, per_day: int, end: datetime) -> None:
+    """HistoryError when the options cannot make a history."""
+    if days < 1 or days > MAX_DAYS:
+        raise HistoryError(_("--days must be between 1 and %(max)s.") % {"max": MAX_DAYS})
+    if per_day < 1:
+        raise HistoryError(_("--per-day must be a positive number."))
+    if end > timezone.now() + timedelta(minutes=1):
+        raise HistoryError(_("History cannot end in the future."))
+
+
 def simulate(
     *,
     days: int = DEFAULT_DAYS,
@@ -1336,12 +1346,7 @@ def simulate(
     ``delete_simulated`` removes."""
     started = time.perf_counter()
     end = end or timezone.now()
-    if days < 1 or days > MAX_DAYS:
-        raise HistoryError(_("--days must be between 1 and %(max)s.") % {"max": MAX_DAYS})
-    if per_day < 1:
-        raise HistoryError(_("--per-day must be a positive number."))
-    if end > timezone.now() + timedelta(minutes=1):
-        raise HistoryError(_("History cannot end in the future."))
+    check_options(days=days, per_day=per_day, end=end)
     sim = Simulator(seed=seed, per_day=per_day, start=end - timedelta(days=days), end=end)
     result = Result()
     all_days = sim.days()

@@ -203,8 +203,13 @@ class CaseDetail(Schema):
     category: CategoryRef
     description: str
     address: str
-    x: float = Field(..., description="Longitude in the city's coordinate system (settings.CITY_CRS).")
-    y: float = Field(..., description="Latitude in the city's coordinate system.")
+    x: float | None = Field(
+        ...,
+        description="Longitude in the city's coordinate system (settings.CITY_CRS); null when only a region is known.",
+    )
+    y: float | None = Field(
+        ..., description="Latitude in the city's coordinate system; null when only a region is known."
+    )
     grid_code: str
     community_code: str
     street_code: str

@@ -68,6 +68,8 @@ def _queue(case_id: int, event_id: int) -> int:
     if event is None:
         return 0
     case = event.case
+    if case.kind == Case.Kind.TIP:
+        return 0  # nothing about a tip ever leaves the tip line
     rows: list[Outbox] = []
     with translation.override(settings.LANGUAGE_CODE):
         if event.action in RESIDENT_ACTIONS:
@@ -253,6 +255,8 @@ def webhook_payload(case: Case, event: CaseEvent) -> dict:
 
 
 def _webhook_rows(case: Case, event: CaseEvent) -> list[Outbox]:
+    if case.kind != Case.Kind.PROBLEM and not event.public:
+        return []  # other workflows' internal steps never leave the system
     hooks = [h for h in Webhook.objects.filter(active=True).order_by("id") if h.wants(event.action)]
     if not hooks:
         return []

@@ -91,6 +91,46 @@ def demo_accounts(city: str, district: str, street: str, community: str, grid: s
         ),
         DemoAccount("gridworker", (Role.GRID_WORKER,), f"{community}-grid_team", "grid worker, one grid", grid),
         DemoAccount("mediator", (Role.MEDIATOR,), f"{district}-mediation", "mediator, district mediation centre"),
+        DemoAccount("tips.handler", (Role.TIP_HANDLER,), f"{district}-public_security", "tip handler, first district"),
+        DemoAccount(
+            "tips.approver",
+            (Role.TIP_HANDLER,),
+            f"{district}-public_security",
+            "second tip handler, first district (approves rewards)",
+        ),
+        DemoAccount(
+            "tips.city",
+            (Role.TIP_HANDLER,),
+            f"{city}-public_security",
+            "tip handler, whole city (and tips naming no place)",
+        ),
+        DemoAccount(
+            "street.mediator", (Role.MEDIATOR,), f"{street}-mediation", "mediator, street people's mediation committee"
+        ),
+        DemoAccount(
+            "mediation.supervisor",
+            (Role.SUPERVISOR,),
+            f"{district}-justice",
+            "supervisor over the district's mediation organisations",
+        ),
+        DemoAccount(
+            "grievance.officer",
+            (Role.GRIEVANCE_OFFICER,),
+            f"{district}-letters_visits",
+            "grievance officer, district letters-and-visits office",
+        ),
+        DemoAccount(
+            "city.grievance.officer",
+            (Role.GRIEVANCE_OFFICER,),
+            f"{city}-letters_visits",
+            "grievance officer, city letters-and-visits office (names reviewing bodies)",
+        ),
+        DemoAccount(
+            "city.handler",
+            (Role.HANDLER,),
+            f"{city}-urban_management",
+            "handler, city urban management (reviews the district bureau's grievance decisions)",
+        ),
         DemoAccount(
             "outsider.handler",
             (Role.HANDLER,),

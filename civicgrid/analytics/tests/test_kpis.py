@@ -614,6 +614,7 @@ def test_daily_trend(march, small_city):
     assert sum(d.closed for d in month) == 6  # c1 c2 c3 c9 c11 c13 (c15 closed in April; c10 reopened)
 
 
+@pytest.mark.chinese
 def test_hotspots(small_city, categories):
     leaf, other = categories
     c = small_city

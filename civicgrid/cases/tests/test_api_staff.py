@@ -304,7 +304,7 @@ class TestCaseList:
         item = next(i for i in data["items"] if i["number"] == a1.number)
         assert item["id"] == a1.pk and item["status"] == "reported" and item["step"] == "accept"
         assert item["grid_code"] == "120101001001001" and item["owner_unit"] is None
-        assert item["category"] == {"code": "T0101", "name": "垃圾"} and item["sla_colour"] == "green"
+        assert item["category"] == {"code": "T0101", "name": "Litter"} and item["sla_colour"] == "green"
         assert item["step_due_at"] is not None
 
     def test_the_outsider_sees_none_of_them(self, category, personas):

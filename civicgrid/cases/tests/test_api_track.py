@@ -48,7 +48,7 @@ class TestTimeline:
         assert r.status_code == 200
         data = r.json()
         assert (data["number"], data["status"], data["version"]) == (case.number, "handled", 5)
-        assert data["category"] == {"code": "T0101", "name": "垃圾"}
+        assert data["category"] == {"code": "T0101", "name": "Litter"}
         # "sign" is staff-internal; the rest is the reporter's to see.
         assert [(e["action"], e["actor"]) for e in data["timeline"]] == [
             ("report", "Resident"),

@@ -446,6 +446,12 @@ class TestSimulateHistory:
         run("--days", "2", "--per-day", "10", "--if-empty")
         assert history.simulated_cases().exists()
 
+    def test_it_checks_its_options_before_replacing(self, staffed):
+        run("--days", "2", "--per-day", "10")
+        n = history.simulated_cases().count()
+        assert "--days" in failing("--days", "0", "--replace")
+        assert history.simulated_cases().count() == n
+
     def test_it_validates_its_options(self, staffed):
         assert "date" in failing("--days", "2", "--end", "16/03/2026").lower()
         assert "--days" in failing("--days", "0")

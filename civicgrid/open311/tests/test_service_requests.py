@@ -57,6 +57,7 @@ class TestOneRequest:
         assert doc["lat"] == pytest.approx(gcj02_to_wgs84(*A1_GCJ)[0], abs=1e-6)
         assert abs(doc["long"] - A1_GCJ[1]) > 0.001
 
+    @pytest.mark.chinese
     def test_it_names_the_service_in_chinese_by_default(self, client, case):
         assert one(client, case)["service_name"] == "暴露垃圾"
 

@@ -34,6 +34,7 @@ def catalogue(db):
     return leaf
 
 
+@pytest.mark.chinese
 def test_it_lists_active_public_problem_leaves(client, catalogue):
     data, status = both(client, "services", "services")
     assert status == 200
@@ -61,6 +62,7 @@ def test_it_answers_in_english_with_accept_language(client, catalogue):
     assert data[0]["service_name"] == "Exposed rubbish"
 
 
+@pytest.mark.chinese
 def test_it_ignores_an_unknown_locale(client, catalogue):
     data = parse_json(client.get(f"{BASE}/services.json", {"locale": "xx"}))
     assert data[0]["service_name"] == "暴露垃圾"

@@ -39,10 +39,14 @@ from civicgrid.cases import deadlines
 from civicgrid.cases.models import Case
 from civicgrid.cases.workflow import problem
 from civicgrid.categories.models import Category
+from civicgrid.disputes.numbers import dispute_numbers
 from civicgrid.geo import boundaries, codes
 from civicgrid.geo.models import Region
+from civicgrid.grievances import access as grievance_access
+from civicgrid.grievances import numbers as grievance_numbers
 from civicgrid.org import access
 from civicgrid.org.roles import Role
+from civicgrid.tips.numbers import four_rates
 from civicgrid.web.command import present
 from civicgrid.web.command.forms import PeriodForm
 
@@ -58,6 +62,14 @@ UNITS_SHOWN = 15  # units with overdue cases listed by name; the rest are summed
 NUMBERS_CACHE_SECONDS = 60
 # Levels a click on the map or the ranking drills down to (city → district → street → community).
 DRILL_LEVELS = frozenset({codes.DISTRICT, codes.STREET, codes.COMMUNITY})
+
+
+TIP_STEP_LABELS = {
+    "screen": _("Screened"),
+    "verify": _("Verified"),
+    "handle": _("Handled"),
+    "answer": _("Answered"),
+}
 
 
 def workbench_case_url() -> str:
@@ -285,6 +297,28 @@ def home(request):
             "map_cap": MAP_POINT_CAP,
             "overdue_list_size": OVERDUE_LIST_SIZE,
             "hotspot_min_count": HOTSPOT_MIN_COUNT,
+            # Counts only, never a case or a person: disputes found, mediated, agreed; the tip
+            # line's "four 100%" (screened, verified, handled, answered).
+            "disputes": shared(
+                ("disputes", region.code, ctx["start"], ctx["end"]),
+                lambda: dispute_numbers(region.subtree_prefix, ctx["start"], ctx["end"]),
+            ),
+            "tip_rates": [
+                (TIP_STEP_LABELS[step.step], step.rate)
+                for step in shared(
+                    ("tips", region.code, ctx["start"], ctx["end"]),
+                    lambda: four_rates(region.subtree_prefix, ctx["start"], ctx["end"], now=now),
+                ).steps
+            ],
+            # Only the grievances the reader may see are counted (Art. 30 of the 信访工作条例).
+            "grievances": grievance_numbers.summary(
+                grievance_access.visible_grievances(request.user).filter(
+                    case__grid_code__startswith=region.subtree_prefix
+                ),
+                ctx["start"],
+                ctx["end"],
+                now=now,
+            ),
         }
     )
     return render(request, "web/command/home.html", ctx)

@@ -89,6 +89,7 @@ class TestRegionInScope:
     def test_it_answers_404_for_bad_or_missing_codes(self, client_for, personas, code):
         assert client_for(personas.audrey).get(reverse("command:home"), {"region": code}).status_code == 404
 
+    @pytest.mark.chinese
     def test_it_links_only_breadcrumbs_in_the_scope(self, client_for, personas):
         response = client_for(personas.sara).get(reverse("command:home"), {"region": "120101001"})
         crumbs = response.context["crumbs"]

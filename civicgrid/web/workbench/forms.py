@@ -31,6 +31,7 @@ from civicgrid.web.workbench.queues import PAGE_SIZE, problem_cases
 SLA_CHOICES = [
     ("", _("Any deadline state")),
     (deadlines.GREEN, _("Green: on time")),
+    # xgettext:no-python-format
     (deadlines.YELLOW, _("Yellow: 80% of the time used")),
     (deadlines.RED, _("Red: past due")),
 ]

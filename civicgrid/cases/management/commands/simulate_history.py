@@ -68,16 +68,17 @@ class Command(BaseCommand):
             return
         end_at = parse_end(end) if end else timezone.now()
         seed = settings.DEMO_SEED if seed is None else seed
-        if history.simulated_cases().exists():
-            if not replace:
-                raise CommandError(_("Simulated history exists already: use --replace to simulate it again."))
-            try:
+        try:
+            history.check_options(days=days, per_day=per_day, end=end_at)
+            if history.simulated_cases().exists():
+                if not replace:
+                    raise CommandError(_("Simulated history exists already: use --replace to simulate it again."))
                 cases, events = history.delete_simulated()
-            except history.HistoryError as e:
-                raise CommandError(str(e)) from None
-            self.stdout.write(
-                _("Deleted %(cases)s simulated cases and %(events)s events.") % {"cases": cases, "events": events}
-            )
+                self.stdout.write(
+                    _("Deleted %(cases)s simulated cases and %(events)s events.") % {"cases": cases, "events": events}
+                )
+        except history.HistoryError as e:
+            raise CommandError(str(e)) from None
         # tqdm draws on stderr and only on a terminal (disable=None), so piped output stays clean.
         bar = tqdm(total=None, unit=_("days"), file=sys.stderr, leave=False, disable=None)
 
