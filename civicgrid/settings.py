@@ -3,6 +3,7 @@
 ``.env.example`` lists them all.
 """
 
+import importlib.util
 from pathlib import Path
 
 import dj_database_url
@@ -27,7 +28,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
-    "leaflet",
     "civicgrid.geo",
     "civicgrid.org",
     "civicgrid.categories",
@@ -112,6 +112,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# Leaflet ships inside django-leaflet. Only its static files are used: installing the app would make
+# the admin import GeoDjango, which needs the GDAL system library the product does not use.
+STATICFILES_DIRS = [Path(importlib.util.find_spec("leaflet").origin).parent / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
