@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -123,23 +123,22 @@ def _append_event(case: Case, *, seq, at, actor: Actor, action, from_state, to_s
     )
 
 
-def apply_transition(
-    case: Case, action: str, actor: Actor, *, reason="", payload=None, changes=None, now=None, expected_version=None
-) -> CaseEvent:
-    """Check ``action`` against the case's workflow table, then write the case change and its event
-    atomically. The building block of every action here and in the apps that add workflows
-    (disputes, grievances, tips): they call it, never write a case themselves."""
-    workflow = workflow_for(case.kind)
-    creating = action in workflow.creating_actions
-    _check_version(case, expected_version)
+@dataclass
+class _Step:
+    """What a transition will write: checked against the table, not yet written."""
+
+    from_state: str
+    to_state: str
+    reason: str
+    payload: dict
+    changes: dict
+
+
+def _plan(case: Case, action: str, actor: Actor, *, reason, payload, changes, now, creating=False) -> _Step:
+    """Check ``action`` on ``case`` for ``actor`` (Forbidden, Invalid) and work out its change."""
     t = _check(case, action, actor.roles, creating=creating)
     actor.role = _pick_role(actor.roles, t.roles)
-    reason = _clean_reason(reason, t.needs_reason)
-    now = now or timezone.now()
-    payload = payload or {}
     changes = dict(changes or {})
-    from_state = "" if creating else case.status
-    to_state = t.leads_to(case.status)
     if t.starts_step and "step" not in changes:
         changes.update(
             step=t.starts_step,
@@ -147,21 +146,45 @@ def apply_transition(
             step_due_at=deadlines.due_at(case.category, t.starts_step, now),
             overdue_marked=False,
         )
+    return _Step(
+        from_state="" if creating else case.status,
+        to_state=t.leads_to(case.status),
+        reason=_clean_reason(reason, t.needs_reason),
+        payload=payload or {},
+        changes=changes,
+    )
+
+
+def _event(case: Case, step: _Step, action: str, actor: Actor, *, seq, at) -> CaseEvent:
+    return _append_event(
+        case,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        from_state=step.from_state,
+        to_state=step.to_state,
+        reason=step.reason,
+        payload=step.payload,
+    )
+
+
+def apply_transition(
+    case: Case, action: str, actor: Actor, *, reason="", payload=None, changes=None, now=None, expected_version=None
+) -> CaseEvent:
+    """Check ``action`` against the case's workflow table, then write the case change and its event
+    atomically. The building block of every action here and in the apps that add workflows
+    (disputes, grievances, tips): they call it, never write a case themselves. A case is
+    created by ``create_case``."""
+    _check_version(case, expected_version)
+    now = now or timezone.now()
+    step = _plan(case, action, actor, reason=reason, payload=payload, changes=changes, now=now)
+    changes = step.changes
     version = case.version if expected_version is None else int(expected_version)
     with transaction.atomic():
-        event = _append_event(
-            case,
-            seq=version + 1,
-            at=now,
-            actor=actor,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            reason=reason,
-            payload=payload,
-        )
+        event = _event(case, step, action, actor, seq=version + 1, at=now)
         updated = Case.objects.filter(pk=case.pk, version=version).update(
-            status=to_state, version=version + 1, last_event_hash=event.hash, updated_at=now, **changes
+            status=step.to_state, version=version + 1, last_event_hash=event.hash, updated_at=now, **changes
         )
         if updated != 1:
             raise Conflict(_("This case was changed by someone else in the meantime. Reload it and try again."))
@@ -172,7 +195,7 @@ def apply_transition(
                 setattr(case, field, value)
         if computed:
             case.refresh_from_db(fields=computed)
-        case.status, case.version, case.last_event_hash = to_state, version + 1, event.hash
+        case.status, case.version, case.last_event_hash = step.to_state, version + 1, event.hash
         _notify_on_commit(case, event)
     return event
 
@@ -180,10 +203,8 @@ def apply_transition(
 def _notify_on_commit(case, event):
     """Tell listeners (notifications, webhooks) once the change is committed; a listener's failure
     cannot undo or block the action."""
-    case_id, event_id = case.pk, event.pk
-    transaction.on_commit(
-        lambda: event_committed.send_robust(sender=Case, case_id=case_id, event_id=event_id), robust=True
-    )
+    facts = {"case_id": case.pk, "event_id": event.pk, "action": event.action, "kind": case.kind}
+    transaction.on_commit(lambda: event_committed.send_robust(sender=Case, **facts), robust=True)
 
 
 def permitted(case: Case, action: str, user, *, has_token=False, expected_version=None) -> Actor:
@@ -292,21 +313,30 @@ def _existing(idempotency_key) -> Case | None:
 def create_case(action, actor, fields, *, now, payload=None, changes=None, idempotency_key=None) -> tuple[Case, bool]:
     """Insert a case and its first event (``action``, a creating action of its workflow).
 
+    The case row is inserted with its final columns (state, version 1, the step and its
+    deadline, the hash of its first event), so a submission writes two rows and updates none.
+    The event's hash covers the case id: PostgreSQL hands the id out before the insert; on
+    SQLite, where ids come from the insert, the hash is stored by one update after it.
+
     Returns ``(case, created)``: a retried submission with the same ``idempotency_key`` gets the
     case the first one created. A case-number collision (32⁸ numbers a day) draws another."""
+    case = Case(reported_at=now, **fields)
+    if action not in workflow_for(case.kind).creating_actions:
+        raise Invalid(_("Unknown action '%(action)s'.") % {"action": action})
+    step = _plan(case, action, actor, reason="", payload=payload, changes=changes, now=now, creating=True)
+    if any(hasattr(v, "resolve_expression") for v in step.changes.values()):
+        raise ValueError("a new case's columns are values, not expressions")
+    for field, value in step.changes.items():
+        setattr(case, field, value)
+    case.status, case.version, case.updated_at = step.to_state, 1, now
     for _attempt in range(5):
-        case = Case(
-            number=_new_number(now),
-            tracking_token=Case.new_token(),
-            idempotency_key=idempotency_key or None,
-            reported_at=now,
-            version=0,
-            **fields,
-        )
+        case.pk = None
+        case.number = _new_number(now)
+        case.tracking_token = Case.new_token()
+        case.idempotency_key = idempotency_key or None
         try:
             with transaction.atomic():
-                case.save(force_insert=True)
-                apply_transition(case, action, actor, now=now, payload=payload, changes=changes)
+                _insert_with_first_event(case, step, action, actor, now)
             return case, True
         except IntegrityError:
             existing = _existing(idempotency_key)
@@ -316,6 +346,25 @@ def create_case(action, actor, fields, *, now, payload=None, changes=None, idemp
                 continue
             raise
     raise Conflict(_("Could not allocate a case number; try again."))  # pragma: no cover
+
+
+def _insert_with_first_event(case: Case, step: _Step, action: str, actor: Actor, now) -> None:
+    case.last_event_hash = ""
+    preallocated = connection.features.can_return_columns_from_insert and connection.vendor == "postgresql"
+    if preallocated:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Case._meta.db_table])
+            case.pk = cursor.fetchone()[0]
+        event = _event(case, step, action, actor, seq=1, at=now)
+        case.last_event_hash = event.hash
+        case.save(force_insert=True)
+    else:
+        case.save(force_insert=True)
+        event = _event(case, step, action, actor, seq=1, at=now)
+        Case.objects.filter(pk=case.pk).update(last_event_hash=event.hash)
+        case.last_event_hash = event.hash
+    event.save(force_insert=True)
+    _notify_on_commit(case, event)
 
 
 def do_resolve_case_on_spot(

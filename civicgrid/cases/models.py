@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.workflow import problem, workflow_for
@@ -128,7 +129,8 @@ class Case(models.Model):
     ever_parked = models.BooleanField(default=False)
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # The time of the case's last event: every write (``actions.py``, ``history.py``) sets it.
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-reported_at"]

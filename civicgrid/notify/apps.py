@@ -8,7 +8,12 @@ class NotifyConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from civicgrid.cases.signals import event_committed
-        from civicgrid.notify.queue import on_event_committed
+        from civicgrid.notify.models import Webhook
+        from civicgrid.notify.queue import forget_webhooks, on_event_committed
 
         event_committed.connect(on_event_committed, dispatch_uid="civicgrid.notify.queue")
+        post_save.connect(forget_webhooks, sender=Webhook, dispatch_uid="civicgrid.notify.webhooks.saved")
+        post_delete.connect(forget_webhooks, sender=Webhook, dispatch_uid="civicgrid.notify.webhooks.deleted")

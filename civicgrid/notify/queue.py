@@ -20,6 +20,7 @@ carries another resident's contact.
 
 import json
 import logging
+import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -43,8 +44,44 @@ RESIDENT_ACTIONS = frozenset({"accept", "reject", "handle", "verify", "merge", "
 SUPERVISOR_ACTIONS = frozenset({"escalate", "urge"})
 
 
-def on_event_committed(sender, *, case_id, event_id, **kwargs) -> None:
+# Which webhooks are active is read at most every WEBHOOK_CHECK_SECONDS by each process, and at
+# once after a webhook is saved or deleted in this process: an event that no message and no
+# webhook wants (a new report, most steps) then costs no query at all. A webhook added in another
+# process receives events from its next check on, seconds later.
+WEBHOOK_CHECK_SECONDS = 5.0
+_webhooks = {"read_at": None, "kinds": ()}
+_clock = time.monotonic
+
+
+def on_event_committed(sender, *, case_id, event_id, action=None, kind=None, **kwargs) -> None:
+    if action is not None and not may_be_wanted(action, kind):
+        return
     queue_for_event(case_id, event_id)
+
+
+def may_be_wanted(action: str, kind: str | None) -> bool:
+    """False when no message can come of ``action`` on a case of ``kind``: no resident or
+    supervisor is told of it and no active webhook asks for it. True means "look closer"."""
+    if kind == Case.Kind.TIP:
+        return False  # nothing about a tip ever leaves the tip line
+    if action in RESIDENT_ACTIONS or action in SUPERVISOR_ACTIONS:
+        return True
+    return any(not kinds or action in kinds for kinds in _active_webhook_kinds())
+
+
+def _active_webhook_kinds() -> tuple:
+    now = _clock()
+    read_at = _webhooks["read_at"]
+    if read_at is None or now - read_at > WEBHOOK_CHECK_SECONDS:
+        rows = Webhook.objects.filter(active=True).values_list("kinds", flat=True)
+        _webhooks["kinds"] = tuple(tuple(k or ()) for k in rows)
+        _webhooks["read_at"] = now
+    return _webhooks["kinds"]
+
+
+def forget_webhooks(**kwargs) -> None:
+    """Read the webhooks again at the next event (connected to Webhook's save and delete)."""
+    _webhooks["read_at"] = None
 
 
 def queue_for_event(case_id: int, event_id: int) -> int:

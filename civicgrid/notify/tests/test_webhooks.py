@@ -132,3 +132,42 @@ def test_it_validates_the_webhook_url_and_actions(db):
         Webhook(name="x", url="file:///etc/passwd", kinds=["accept", "teleport"]).full_clean()
     assert set(e.value.message_dict) == {"url", "kinds"}
     Webhook(name="ok", url="https://example.org/hook", kinds=["accept", "handle"]).full_clean()
+
+
+def test_an_event_no_one_wants_costs_no_query(personas, report, run, django_assert_num_queries):
+    from civicgrid.notify.queue import on_event_committed
+
+    case = report()  # no webhook: the report event is queued for no one
+    event = case.events.get(action="report")
+    Webhook.objects.create(name="accepts only", url="http://127.0.0.1:9/", kinds=["accept"])
+    on_event_committed(None, case_id=case.pk, event_id=event.pk, action="report", kind=case.kind)  # reads the hooks
+    with django_assert_num_queries(0):
+        on_event_committed(None, case_id=case.pk, event_id=event.pk, action="report", kind=case.kind)
+    assert Outbox.objects.count() == 0
+
+
+def test_a_webhook_saved_in_this_process_is_seen_at_the_next_event(personas, report, run):
+    first = report()
+    assert Outbox.objects.count() == 0  # the hooks were read: none
+    hook = Webhook.objects.create(name="every", url="http://127.0.0.1:9/")
+    second = report()
+    assert [r.payload["case"] for r in hook_rows(hook)] == [second.number]
+    hook.active = False
+    hook.save()
+    report()
+    assert [r.payload["case"] for r in hook_rows(hook)] == [second.number]
+    assert first.number != second.number
+
+
+def test_a_webhook_added_by_another_process_is_seen_after_the_check_interval(personas, report, run, monkeypatch):
+    from civicgrid.notify import queue
+
+    report()  # the hooks were read: none
+    Webhook.objects.bulk_create([Webhook(name="elsewhere", url="http://127.0.0.1:9/")])  # no signal here
+    hook = Webhook.objects.get(name="elsewhere")
+    missed = report()
+    later = queue._clock() + queue.WEBHOOK_CHECK_SECONDS + 1
+    monkeypatch.setattr(queue, "_clock", lambda: later)
+    seen = report()
+    assert [r.payload["case"] for r in hook_rows(hook)] == [seen.number]
+    assert missed.number != seen.number
