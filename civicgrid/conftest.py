@@ -1,6 +1,7 @@
 import pytest
 from django.utils import translation
 
+from civicgrid.lib.refreshing import forget_all
 from civicgrid.testing import build_small_city, make_personas
 
 
@@ -8,6 +9,13 @@ from civicgrid.testing import build_small_city, make_personas
 def _fast_password_hashing(settings):
     # Real hashing costs about half a second per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Values a process keeps for a few seconds (``lib/refreshing.py``) are read again: each
+    test has its own database."""
+    forget_all()
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ carries another resident's contact.
 
 import json
 import logging
-import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,6 +32,7 @@ from django.utils.translation import gettext as _
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.cases.workflow.engine import REPORTER, RESIDENT
 from civicgrid.geo import codes
+from civicgrid.lib.refreshing import Refreshing
 from civicgrid.notify.models import Outbox, Webhook
 from civicgrid.org import access
 from civicgrid.org.models import Staff
@@ -49,8 +49,13 @@ SUPERVISOR_ACTIONS = frozenset({"escalate", "urge"})
 # webhook wants (a new report, most steps) then costs no query at all. A webhook added in another
 # process receives events from its next check on, seconds later.
 WEBHOOK_CHECK_SECONDS = 5.0
-_webhooks = {"read_at": None, "kinds": ()}
-_clock = time.monotonic
+
+
+def _load_webhook_kinds() -> tuple:
+    return tuple(tuple(k or ()) for k in Webhook.objects.filter(active=True).values_list("kinds", flat=True))
+
+
+ACTIVE_WEBHOOK_KINDS = Refreshing(_load_webhook_kinds, WEBHOOK_CHECK_SECONDS)
 
 
 def on_event_committed(sender, *, case_id, event_id, action=None, kind=None, **kwargs) -> None:
@@ -66,22 +71,7 @@ def may_be_wanted(action: str, kind: str | None) -> bool:
         return False  # nothing about a tip ever leaves the tip line
     if action in RESIDENT_ACTIONS or action in SUPERVISOR_ACTIONS:
         return True
-    return any(not kinds or action in kinds for kinds in _active_webhook_kinds())
-
-
-def _active_webhook_kinds() -> tuple:
-    now = _clock()
-    read_at = _webhooks["read_at"]
-    if read_at is None or now - read_at > WEBHOOK_CHECK_SECONDS:
-        rows = Webhook.objects.filter(active=True).values_list("kinds", flat=True)
-        _webhooks["kinds"] = tuple(tuple(k or ()) for k in rows)
-        _webhooks["read_at"] = now
-    return _webhooks["kinds"]
-
-
-def forget_webhooks(**kwargs) -> None:
-    """Read the webhooks again at the next event (connected to Webhook's save and delete)."""
-    _webhooks["read_at"] = None
+    return any(not kinds or action in kinds for kinds in ACTIVE_WEBHOOK_KINDS.get())
 
 
 def queue_for_event(case_id: int, event_id: int) -> int:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from civicgrid.cases.actions import MAX_DESCRIPTION
 from civicgrid.cases.models import Case
 from civicgrid.categories.models import Category
+from civicgrid.lib.refreshing import Refreshing
 
 # The spec's default window and the most requests one list returns.
 WINDOW = timedelta(days=90)
@@ -39,6 +40,13 @@ def public_cases():
         category__parent__isnull=False,
         category__kind__in=LEAF_KINDS,
     ).select_related("category", "owner_unit")
+
+
+# The services offered, by code, as each process last read them: read at most every
+# SERVICE_CHECK_SECONDS, and at once after a category is saved or deleted in this process
+# (``apps.py``), so that a submission does not look its category up in the database.
+SERVICE_CHECK_SECONDS = 5.0
+SERVICES = Refreshing(lambda: {c.code: c for c in service_categories()}, SERVICE_CHECK_SECONDS)
 
 
 def _comma_list(value: str) -> list[str]:
@@ -94,7 +102,7 @@ class ServiceRequestForm(forms.Form):
 
     def clean_service_code(self):
         code = self.cleaned_data["service_code"]
-        category = service_categories().filter(code=code).first()
+        category = SERVICES.get().get(code)
         if category is None:
             raise forms.ValidationError(_("Unknown service_code %(code)s.") % {"code": code}, code="unknown")
         self.category = category

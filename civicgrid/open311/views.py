@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from functools import wraps
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -29,7 +28,7 @@ from civicgrid.open311.forms import (
     service_categories,
 )
 from civicgrid.open311.serializers import FORMATS, XML, error, render, render_errors
-from civicgrid.org.apikeys import check_api_key
+from civicgrid.org.apikeys import check_api_key, record_api_key_use
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When the shape of this endpoint (its resources and fields) last changed; clients use it to
@@ -193,35 +192,36 @@ def service_requests(request, fmt):
 
 
 def _post_service_request(request, fmt):
-    # One transaction: a refused request also undoes the key's "last used" stamp.
-    with transaction.atomic():
-        key = check_api_key(request.POST.get("api_key") or request.GET.get("api_key"))
-        if key is None:
-            raise Open311Error(403, _("A valid api_key is required to submit a request."))
-        form = ServiceRequestForm(request.POST)
-        if not form.is_valid():
-            raise Open311Error.from_form(form)
-        header = request.headers.get("Idempotency-Key", "").strip()
-        if len(header) > MAX_IDEMPOTENCY_KEY:
-            message = _("The Idempotency-Key header is too long (at most %(n)s characters).")
-            raise Open311Error(400, message % {"n": MAX_IDEMPOTENCY_KEY})
-        data = form.cleaned_data
-        try:
-            case, created = do_report_case(
-                acting_user=key.user,
-                category=form.category,
-                lat=data["lat"],
-                lon=data["long"],
-                crs="wgs84",
-                description=data["description"],
-                source=Case.Source.OPEN311,
-                address=data["address_string"],
-                contact=form.contact,
-                contact_shared=False,
-                idempotency_key=f"open311:{key.pk}:{header}" if header else None,
-            )
-        except CaseError as e:
-            raise Open311Error(e.status, e.message) from e
+    # Nothing is written before the case: a refused request leaves the key's "last used" stamp
+    # alone, and the case and its first event are one transaction (``create_case``).
+    key = check_api_key(request.POST.get("api_key") or request.GET.get("api_key"), record_use=False)
+    if key is None:
+        raise Open311Error(403, _("A valid api_key is required to submit a request."))
+    form = ServiceRequestForm(request.POST)
+    if not form.is_valid():
+        raise Open311Error.from_form(form)
+    header = request.headers.get("Idempotency-Key", "").strip()
+    if len(header) > MAX_IDEMPOTENCY_KEY:
+        message = _("The Idempotency-Key header is too long (at most %(n)s characters).")
+        raise Open311Error(400, message % {"n": MAX_IDEMPOTENCY_KEY})
+    data = form.cleaned_data
+    try:
+        case, created = do_report_case(
+            acting_user=key.user,
+            category=form.category,
+            lat=data["lat"],
+            lon=data["long"],
+            crs="wgs84",
+            description=data["description"],
+            source=Case.Source.OPEN311,
+            address=data["address_string"],
+            contact=form.contact,
+            contact_shared=False,
+            idempotency_key=f"open311:{key.pk}:{header}" if header else None,
+        )
+    except CaseError as e:
+        raise Open311Error(e.status, e.message) from e
+    record_api_key_use(key)
     return render(fmt, "service_requests", [serializers.created_request(case)], status=201 if created else 200)
 
 

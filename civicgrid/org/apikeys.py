@@ -19,14 +19,20 @@ def create_api_key(name: str, user=None) -> tuple[ApiKey, str]:
     return record, key
 
 
-def check_api_key(key: str | None) -> ApiKey | None:
-    """The active key record matching ``key``, or None. Records when it was last used."""
+def check_api_key(key: str | None, *, record_use: bool = True) -> ApiKey | None:
+    """The active key record matching ``key``, or None. Records when it was last used, unless
+    ``record_use`` is False (the caller then calls ``record_api_key_use`` once the call succeeds)."""
     if not key or len(key) > 100:
         return None
     record = ApiKey.objects.select_related("user").filter(key_hash=_digest(key), active=True).first()
-    if record is None:
-        return None
+    if record is not None and record_use:
+        record_api_key_use(record)
+    return record
+
+
+def record_api_key_use(record: ApiKey) -> None:
+    """Stamp ``last_used_at``, at most once a minute per key."""
     now = timezone.now()
     if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=record.pk).update(last_used_at=now)
-    return record
+        record.last_used_at = now

@@ -31,14 +31,6 @@ def category(small_city):
     )
 
 
-@pytest.fixture(autouse=True)
-def _fresh_webhooks():
-    """Each test starts with no cached webhook list (a test's webhooks are rolled back)."""
-    from civicgrid.notify.queue import forget_webhooks
-
-    forget_webhooks()
-
-
 @pytest.fixture
 def run(django_capture_on_commit_callbacks):
     """Run a case action and then its on-commit callbacks (the queueing), as a real commit would."""

@@ -229,3 +229,35 @@ class TestInvalidFields:
         assert r.status_code == 400
         [e] = parse_xml(r, "errors")
         assert e["description"] == "service_code: Unknown service_code <&>."
+
+
+def test_a_submission_writes_the_case_and_its_event_and_little_else(client, fields):
+    """The submission path is the hot path of intake: pin its statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post(client, "json", fields)  # the first use stamps the key and reads the services
+    with CaptureQueriesContext(connection) as queries:
+        r = post(client, "json", {**fields, "description": "A second pile"})
+    assert r.status_code == 201
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].split()[0].upper() in ("INSERT", "UPDATE")]
+    assert [w.split()[2].strip('"') for w in writes if w.startswith("INSERT")] == ["cases_case", "cases_caseevent"]
+    updates = [w for w in writes if w.startswith("UPDATE")]
+    if connection.vendor == "postgresql":
+        assert updates == []  # the id is drawn first, so the row is inserted complete
+    else:
+        assert len(updates) == 1 and "last_event_hash" in updates[0]
+    assert statements.count("SELECT") <= 2  # the key (and the id on PostgreSQL); services are kept
+    case = Case.objects.get(description="A second pile")
+    event = case.events.get()
+    assert (case.version, case.last_event_hash, case.updated_at) == (1, event.hash, event.at)
+
+
+def test_a_category_retired_in_this_process_is_refused_at_once(client, fields, category):
+    assert post(client, "json", fields).status_code == 201
+    category.active = False
+    category.save()
+    r = post(client, "json", {**fields, "description": "Another"})
+    assert r.status_code == 400
+    assert Case.objects.count() == 1
