@@ -5,7 +5,11 @@ import secrets
 
 from django.utils import timezone
 
+from civicgrid.lib.rows import RowLookup
 from civicgrid.org.models import ApiKey
+
+# Every machine call starts with this lookup: one statement, built once per process.
+_FIND_ACTIVE_KEY = RowLookup(ApiKey, "key_hash = %s AND active")
 
 
 def _digest(key: str) -> str:
@@ -21,10 +25,11 @@ def create_api_key(name: str, user=None) -> tuple[ApiKey, str]:
 
 def check_api_key(key: str | None, *, record_use: bool = True) -> ApiKey | None:
     """The active key record matching ``key``, or None. Records when it was last used, unless
-    ``record_use`` is False (the caller then calls ``record_api_key_use`` once the call succeeds)."""
+    ``record_use`` is False (the caller then calls ``record_api_key_use`` once the call succeeds).
+    The key's user, when it has one, is read when the call first needs it."""
     if not key or len(key) > 100:
         return None
-    record = ApiKey.objects.select_related("user").filter(key_hash=_digest(key), active=True).first()
+    record = _FIND_ACTIVE_KEY([_digest(key)])
     if record is not None and record_use:
         record_api_key_use(record)
     return record
