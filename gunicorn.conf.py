@@ -5,9 +5,10 @@
 Gunicorn reads this file from the working directory (the repository root). Every value can be
 changed with an environment variable, and command-line options override this file.
 
-- ``WEB_CONCURRENCY``: worker processes. The default, cores + 1 sync workers (3 on 2 cores), is
-  what ``bench/intake.py`` measured best for Open311 intake on a 2-core machine, ahead of 2, 5
-  and 8 (see ``bench/RESULTS.md``).
+- ``WEB_CONCURRENCY``: worker processes. The default is one sync worker per core, at least 2:
+  on a 2-core machine ``bench/intake.py`` measured Open311 intake fastest with 2 workers, ahead
+  of 3, 4, 5 and 8 (each extra worker adds CPU per request without adding a core; see
+  ``bench/RESULTS.md``). Raise it when requests wait on something other than the CPU.
 - ``GUNICORN_BIND``: address to listen on (default ``127.0.0.1:$PORT``, ``PORT`` default 8000);
   put a reverse proxy in front for TLS and static files.
 - ``GUNICORN_WORKER_CLASS`` / ``GUNICORN_THREADS``: ``sync`` (default) or ``gthread`` with threads.
@@ -25,7 +26,7 @@ def _int(name: str, default: int) -> int:
 
 
 bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{_int('PORT', 8000)}"
-workers = _int("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1)
+workers = _int("WEB_CONCURRENCY", max(2, os.cpu_count() or 1))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = _int("GUNICORN_THREADS", 1)
 timeout = _int("GUNICORN_TIMEOUT", 30)

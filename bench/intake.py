@@ -338,7 +338,7 @@ def helper_profile(args) -> dict:
         "  do_report_case": ("civicgrid/cases/actions.py", "do_report_case"),
         "    locate_report (WGS-84 -> GCJ-02, grid)": ("civicgrid/cases/actions.py", "locate_report"),
         "    deadlines.due_at (working calendar)": ("civicgrid/cases/deadlines.py", "due_at"),
-        "    _apply (UPDATE case, INSERT event)": ("civicgrid/cases/actions.py", "_apply"),
+        "    apply_transition (UPDATE case, INSERT event)": ("civicgrid/cases/actions.py", "apply_transition"),
         "  notify queue_for_event (on commit)": ("civicgrid/notify/queue.py", "queue_for_event"),
         "  render the response": ("civicgrid/open311/serializers.py", "render"),
         "ORM: compiling SQL (as_sql)": ("django/db/models/sql/compiler.py", "as_sql"),
@@ -852,7 +852,7 @@ def main() -> None:
                             print(line, flush=True)
     except (KeyboardInterrupt, Stop):
         fail("interrupted; the server was stopped")
-    if len(results) > 1:
+    if len(results) > len(backends):
         print("best per backend:")
         for backend in backends:
             mine = [r for r in results if r["backend"] == backend]

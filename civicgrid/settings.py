@@ -79,6 +79,13 @@ SQLITE_PATH = envstr("SQLITE_PATH", str(BASE_DIR / "var" / "civicgrid.sqlite3"))
 DATABASE_URL = envstr("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    postgres = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    # The hot statements of ``lib/rows.py`` (a submission's inserts, the API key lookup) bind
+    # on the server and are prepared after a few runs on a connection; the ORM's own queries
+    # are unchanged. Behind PgBouncer in transaction mode, set its max_prepared_statements
+    # or DATABASE_PREPARED_STATEMENTS=False.
+    if postgres and envbool("DATABASE_PREPARED_STATEMENTS", "True"):
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 else:
     DATABASES = {
         "default": {

@@ -23,7 +23,7 @@ from civicgrid.cases.signals import event_committed
 from civicgrid.cases.workflow import problem, workflow_for
 from civicgrid.cases.workflow.engine import REPORTER, RESIDENT, SYSTEM, NotAllowed, UnknownAction
 from civicgrid.geo.locator import OutsideServiceArea, get_locator, to_city_crs
-from civicgrid.lib.rows import RowInsert
+from civicgrid.lib.rows import RowInsert, prepared_cursor
 from civicgrid.lib.workcalendar import parse_duration
 from civicgrid.org import access
 from civicgrid.org.roles import Role
@@ -357,7 +357,7 @@ _INSERT_EVENT = RowInsert(CaseEvent)
 def _insert_with_first_event(case: Case, step: _Step, action: str, actor: Actor, now) -> None:
     case.last_event_hash = ""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Case._meta.db_table])
             case.pk = cursor.fetchone()[0]
         event = _event(case, step, action, actor, seq=1, at=now)

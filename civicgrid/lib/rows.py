@@ -11,9 +11,23 @@ machine call looks its API key up).
   matching row (every concrete field, converted as the ORM converts it), or None.
 
 Neither sends ``pre_save``/``post_save`` signals: use them only for models nothing listens to.
+On PostgreSQL both bind their values on the server, so that psycopg prepares the statement once
+it has run a few times on a connection (``prepare_threshold``, ``settings.py``): the server then
+neither parses nor plans it again.
 """
 
 from django.db import connections, router
+
+
+def prepared_cursor(connection):
+    """A cursor of ``connection`` (logged like the ORM's); on PostgreSQL with server-side binding."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    cursor = psycopg.Cursor(connection.connection)
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
 
 
 class RowInsert:
@@ -38,7 +52,7 @@ class RowInsert:
                 sql += f" RETURNING {quote(meta.pk.column)}"
             self._statements[key] = sql
         params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(sql, params)
             if not with_pk:
                 obj.pk = cursor.fetchone()[0]
@@ -58,7 +72,7 @@ class RowLookup:
         if prepared is None:
             prepared = self._prepared[connection.alias] = self._prepare(connection)
         sql, names, converters = prepared
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:

@@ -53,3 +53,18 @@ def test_a_lookup_returns_the_instance_the_orm_returns_or_none():
     assert not found._state.adding
     assert find(["d" * 64]) is None  # inactive
     assert find(["e" * 64]) is None  # unknown
+
+
+def test_on_postgresql_a_statement_run_often_is_prepared_on_the_server():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are a PostgreSQL matter")
+    insert = RowInsert(ApiKey)
+    for i in range(8):
+        insert(ApiKey(name=f"key {i}", prefix=f"cg_{i}", key_hash=f"{i:064d}"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(s.startswith('INSERT INTO "org_apikey"') for s in prepared), prepared
+    assert ApiKey.objects.count() == 8
