@@ -114,11 +114,14 @@ def four_rates(prefix: str, start, end, *, now=None) -> TipNumbers:
     exprs["open_overdue"] = Count("pk", filter=Q(status__in=workflow.OPEN, step_due_at__lt=now))
     row = tips.filter(reported_at__gte=start, reported_at__lt=end).aggregate(**exprs)
     rewards = TipReward.objects.filter(
-        tip__case__in=tips.values("pk"),
         decision=TipReward.Decision.APPROVED,
         decided_at__gte=start,
         decided_at__lt=end,
-    ).aggregate(n=Count("pk"), total=Sum("amount"))
+    )
+    region = tip_region_q(prefix)
+    if region:  # the whole city needs no filter: every reward is a tip's
+        rewards = rewards.filter(tip__case__in=tips.values("pk"))
+    rewards = rewards.aggregate(n=Count("pk"), total=Sum("amount"))
 
     def step_numbers(step):
         return StepNumbers(step, row[f"{step}_due"], row[f"{step}_done"], row[f"{step}_on_time"])

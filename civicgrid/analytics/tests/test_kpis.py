@@ -48,7 +48,7 @@ c16   A a1  rep 2023-12-01, accepted, never dispatched,   overdue; backlog 90–
 """
 
 import itertools
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -654,3 +654,64 @@ def test_overdue_units(march, small_city, personas):
     # Before c4's deadline passed (03-13 12:00) only c16 and the marked c4 were overdue.
     early = kpis.overdue_units(small_city.district_a.code, now=at(3, 11))
     assert [(u.unit_code, u.count) for u in early] == [(personas.org_a.code, 1), ("", 1)]
+
+
+# --- the shortcuts the command centre takes -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "level, prefix", [("district", ""), ("district", "12"), ("street", "120101"), ("community", "120102001")]
+)
+def test_a_ranking_adds_up_to_the_summary(march, level, prefix, django_assert_num_queries):
+    with django_assert_num_queries(3):  # the same three queries as ``rankings``
+        rows, total = kpis.ranking_and_summary(level, prefix, *MARCH, now=NOW)
+    assert total == kpis.summary(prefix, *MARCH, now=NOW)
+    assert rows == kpis.rankings(level, prefix, *MARCH, now=NOW)
+
+
+def test_handling_time_keeps_every_microsecond(small_city, categories):
+    leaf, _other = categories
+    # Fractions that a millisecond clock would round up to the next second, and none at all.
+    spans = [
+        (at(3, 1, 2, 0, 0) + timedelta(microseconds=999_600), at(3, 2, 2, 0, 0)),
+        (at(3, 1, 2, 0, 0), at(3, 1, 5, 30, 0) + timedelta(microseconds=1)),
+        (at(3, 1, 2, 0, 0) + timedelta(microseconds=500), at(3, 1, 2, 0, 1) + timedelta(microseconds=499)),
+    ]
+    for dispatched, handled in spans:
+        make_case(
+            small_city.grid_a1,
+            leaf,
+            status="handled",
+            reported_at=dispatched - timedelta(hours=1),
+            dispatched_at=dispatched,
+            handled_at=handled,
+        )
+    k = kpis.summary("", *MARCH, now=NOW)
+    microseconds = sum((h - d) // timedelta(microseconds=1) for d, h in spans)
+    assert k.average_handling_hours == microseconds / 3 / 3_600_000_000
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Asia/Kolkata", "America/New_York", "Australia/Lord_Howe"])
+def test_daily_trend_uses_local_days_in_any_zone(small_city, categories, zone):
+    """Whole-hour zones (one with daylight saving) and zones with half-hour offsets count the same
+    local days as a conversion of every case would."""
+    leaf, _other = categories
+    first = datetime(2024, 3, 29, 0, 0, tzinfo=UTC)  # New York's clocks moved on 03-10, Lord Howe's on 04-07
+    times = [first + timedelta(minutes=47 * i) for i in range(300)]  # about ten days, every minute of the hour
+    for when in times:
+        make_case(small_city.grid_a1, leaf, status="closed", reported_at=when, closed_at=when + timedelta(hours=5))
+    with timezone.override(zone):
+        tz = timezone.get_current_timezone()
+        trend = kpis.daily_trend("", date(2024, 3, 30), date(2024, 4, 8))
+        start, end = kpis.as_datetime(date(2024, 3, 30)), kpis.as_datetime(date(2024, 4, 8))
+        reported, closed = {}, {}
+        for when in times:
+            for counts, at_ in ((reported, when), (closed, when + timedelta(hours=5))):
+                if start <= at_ < end:
+                    day = timezone.localtime(at_, tz).date()
+                    counts[day] = counts.get(day, 0) + 1
+    assert [(d.day, d.reported, d.closed) for d in trend] == [
+        (d.day, reported.get(d.day, 0), closed.get(d.day, 0)) for d in trend
+    ]
+    assert sum(d.reported for d in trend) == sum(reported.values()) > 0
+    assert [d.day for d in trend] == [date(2024, 3, 30) + timedelta(days=i) for i in range(9)]

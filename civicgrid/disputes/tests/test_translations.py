@@ -1,7 +1,6 @@
 """The mediation pages in both languages (the project catalogue, locale/, is checked by
 web/tests/test_translations.py)."""
 
-
 from civicgrid.disputes.tests.conftest import apply
 
 

@@ -10,7 +10,7 @@ A staff member whose scope names categories is refused for now: the numbers modu
 every category of a region, so the tiles would show them more than their scope.
 
 The numbers of a region and period (a few aggregate queries over every case of the region: about
-a second at city level on SQLite with 90 days of history, ``bench/RESULTS.md``) are cached for
+0.3 s at city level on SQLite with 90 days of history, ``bench/RESULTS.md``) are cached for
 ``NUMBERS_CACHE_SECONDS`` under the region, period and language and shared by every user who may
 open that region: nothing in them depends on the user. The map's points are shared the same way;
 the overdue list is read live.
@@ -193,13 +193,18 @@ class Detail:
     overdue_units: list
 
 
+def shared_key(parts: tuple) -> str:
+    """The cache key of ``parts`` (what it is, the region, the period) in the current language."""
+    return ":".join(("command", "v1", *map(str, parts), get_language() or ""))
+
+
 def shared(parts: tuple, compute):
     """``compute()``, cached for ``NUMBERS_CACHE_SECONDS`` under ``parts`` (what it is, the region,
     the period) and the language.
 
     Safe to share between users: the value depends on nothing but its key (access to the region
     is checked before; names are in the key's language), never on who asks."""
-    key = ":".join(("command", "v1", *map(str, parts), get_language() or ""))
+    key = shared_key(parts)
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -215,14 +220,25 @@ def headline(region: Region, start, end) -> Headline:
     return shared(("headline", region.code, start, end), compute)
 
 
-def detail(region: Region, start, end) -> Detail:
+def numbers(region: Region, start, end) -> tuple[Headline, Detail]:
+    """The page's numbers: ``headline`` and the detail, each shared like ``shared``.
+
+    When both are to be computed and the region's children are ranked, the summary is the sum
+    of the ranking's rows (``kpis.ranking_and_summary``): the region's cases are read once."""
+    head_key = shared_key(("headline", region.code, start, end))
+    head = cache.get(head_key)
+
     def compute():
+        nonlocal head
         now = timezone.now()
         prefix = region.subtree_prefix
         child_level = boundaries.CHILD_LEVEL.get(region.level)
         ranking = None
         if child_level in kpis.RANKING_LEVELS:
-            ranking = kpis.rankings(child_level, prefix, start, end, now=now)
+            ranking, total = kpis.ranking_and_summary(child_level, prefix, start, end, now=now)
+            if head is None:
+                head = Headline(now, total)
+                cache.set(head_key, head, NUMBERS_CACHE_SECONDS)
         hot = kpis.hotspots(prefix, start, end, HOTSPOT_MIN_COUNT, limit=HOTSPOT_LIMIT)
         grids = Region.objects.filter(code__in={h.grid_code for h in hot}).only("code", "name_zh", "name_en")
         return Detail(
@@ -234,16 +250,21 @@ def detail(region: Region, start, end) -> Detail:
             overdue_units=kpis.overdue_units(prefix, now=now),
         )
 
-    return shared(("detail", region.code, start, end), compute)
+    more = shared(("detail", region.code, start, end), compute)
+    return head or headline(region, start, end), more
 
 
-def _numbers_context(request):
-    """What the page and its refreshed tiles share: region, period and the summary."""
+def _numbers_context(request, *, with_detail: bool = False):
+    """What the page and its refreshed tiles share: region, period and the summary (and for the
+    page, ``detail``: the rest of its numbers)."""
     form = PeriodForm(request.GET)
     region, roots = chosen_region(request)
     start, end = form.bounds()
     period_query = urlencode(form.period_params())
-    head = headline(region, start, end)
+    if with_detail:
+        head, more = numbers(region, start, end)
+    else:
+        head, more = headline(region, start, end), None
     return {
         "form": form,
         "region": region,
@@ -257,15 +278,16 @@ def _numbers_context(request):
         "summary": head.summary,
         "tiles": present.tiles(head.summary),
         "context_tiles": present.context_tiles(head.summary),
+        "detail": more,
     }
 
 
 @require_GET
 @command_access
 def home(request):
-    ctx = _numbers_context(request)
+    ctx = _numbers_context(request, with_detail=True)
     region = ctx["region"]
-    more = detail(region, ctx["start"], ctx["end"])
+    more = ctx.pop("detail")
     child_level = boundaries.CHILD_LEVEL.get(region.level)
     case_url = workbench_case_url()
     now = timezone.now()

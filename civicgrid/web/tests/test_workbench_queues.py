@@ -281,3 +281,29 @@ class TestPaging:
         with django_assert_max_num_queries(12):
             r2 = dan.get(queue_url("to_accept") + "?sla=yellow")
         assert len(r.context["rows"]) + len(r2.context["rows"]) == 50
+
+
+@pytest.mark.django_db
+class TestScopeColumns:
+    """A scope of a whole district, street, community or grid is read from that level's indexed
+    code column; it must find exactly the cases a prefix of the grid code finds."""
+
+    def test_it_finds_the_same_cases_as_a_grid_code_prefix(self, small_city, personas, category):
+        from civicgrid.cases.access import visible_cases
+        from civicgrid.org import access
+
+        c = small_city
+        for where in (POINT_A1, POINT_A2, POINT_B1):
+            report(category, where)
+        unit_b = personas.org_b  # a unit owning none of them: only the scope shows cases
+        scopes = [c.city, c.district_a, c.street_a, c.community_a, c.grid_a1, c.grid_a2, c.district_b]
+        for i, region in enumerate(scopes):
+            user = make_staff(f"scoped{i}", unit_b, [Role.DISPATCHER], regions=[region])
+            prefix = region.subtree_prefix
+            expected = set(Case.objects.filter(grid_code__startswith=prefix).values_list("pk", flat=True))
+            assert set(visible_cases(user).values_list("pk", flat=True)) == expected, region.code
+            assert access.scope_prefixes(user) == (prefix,)
+        # Each level's scope is an equality on its column, the city's a prefix.
+        where = str(visible_cases(make_staff("on_street", unit_b, [Role.DISPATCHER], regions=[c.street_a])).query)
+        assert f'"street_code" = {c.street_a.code}' in where.replace("'", "")
+        assert "LIKE" not in where.upper()

@@ -190,5 +190,3 @@ def jpeg_file(name="photo.jpg", colour=(40, 120, 200)) -> dict:
     out = io.BytesIO()
     Image.new("RGB", (64, 48), colour).save(out, "JPEG")
     return {"name": name, "mimeType": "image/jpeg", "buffer": out.getvalue()}
-
-
