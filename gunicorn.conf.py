@@ -36,3 +36,11 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Behind a proxy on the same host: trust its X-Forwarded-* headers only from there.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def post_worker_init(worker):
+    """Each worker loads the locator's index and freezes what is loaded out of the garbage
+    collector's reach before its first request (``civicgrid.wsgi.warm_up``)."""
+    from civicgrid.wsgi import warm_up
+
+    warm_up()

@@ -13,7 +13,9 @@ days of history with ``manage.py simulate_history`` unless simulated history is 
 autovacuum does on a production server. When the project has no ``simulate_history``
 command yet, it says so and stops: measure again once it exists.
 
-Then, in one process per backend with ``DEBUG=False``, Django's test ``Client`` signed in as the
+Then, in one process per backend with ``DEBUG=False`` and prepared like a server worker
+(``civicgrid.wsgi.warm_up``: the locator built, the loaded objects frozen out of the garbage
+collector's reach, as ``gunicorn.conf.py`` does), Django's test ``Client`` signed in as the
 demo accounts requests every page ``--warmup`` (3) times and then ``--repeat`` (30) times, and
 prints per page the p50 and p95 server time (in process: URL routing, middleware, view, SQL,
 template; no HTTP or network) and the number of SQL queries of one request
@@ -185,6 +187,10 @@ def helper(args) -> dict:
         "events": CaseEvent.objects.count(),
         "history": [first.date().isoformat() if first else "", last.date().isoformat() if last else ""],
     }
+    # As each gunicorn worker does before its first request (gunicorn.conf.py).
+    from civicgrid.wsgi import warm_up
+
+    warm_up()
     load_before = os.getloadavg()[0]
     data.update(measure_pages(args))
     data["load"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
