@@ -40,6 +40,7 @@ class RowInsert:
         meta = self.model._meta
         with_pk = obj.pk is not None
         fields = [f for f in meta.local_concrete_fields if with_pk or not f.primary_key]
+        returning = not with_pk and connection.features.can_return_columns_from_insert
         key = (connection.alias, with_pk)
         sql = self._statements.get(key)
         if sql is None:
@@ -48,14 +49,16 @@ class RowInsert:
             placeholders = ", ".join(["%s"] * len(fields))
             # Names come from the model, values are parameters.
             sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-            if not with_pk:
+            if returning:
                 sql += f" RETURNING {quote(meta.pk.column)}"
             self._statements[key] = sql
         params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
         with prepared_cursor(connection) as cursor:
             cursor.execute(sql, params)
-            if not with_pk:
+            if returning:
                 obj.pk = cursor.fetchone()[0]
+            elif not with_pk:  # SQLite before 3.35
+                obj.pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
         obj._state.adding = False
         obj._state.db = connection.alias
 

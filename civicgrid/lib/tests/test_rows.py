@@ -68,3 +68,20 @@ def test_on_postgresql_a_statement_run_often_is_prepared_on_the_server():
         prepared = [row[0] for row in cursor.fetchall()]
     assert any(s.startswith('INSERT INTO "org_apikey"') for s in prepared), prepared
     assert ApiKey.objects.count() == 8
+
+
+def test_without_returning_the_id_comes_from_the_connection(monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite before 3.35 inserts without RETURNING")
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)
+    first, second = (
+        ApiKey(name="one", prefix="cg_1", key_hash="1" * 64),
+        ApiKey(name="two", prefix="cg_2", key_hash="2" * 64),
+    )
+    insert = RowInsert(ApiKey)
+    insert(first)
+    insert(second)
+    assert first.pk is not None and second.pk is not None and first.pk != second.pk
+    assert ApiKey.objects.get(pk=second.pk).name == "two"
