@@ -34,6 +34,8 @@ ROLE_PREFERENCE = (SYSTEM, Role.HANDLER, Role.GRID_WORKER, Role.DISPATCHER, Role
 PUBLIC_ACTIONS = problem.PROBLEM.public_actions
 NO_STEP = {"step": "", "step_started_at": None, "step_due_at": None}
 MAX_DESCRIPTION = 2000
+# A case number is its local report date (YYMMDD) and 8 of these: Crockford base32, no I, L, O, U.
+NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 MAX_REASON = 1000
 
 
@@ -68,7 +70,8 @@ class Actor:
     role: str = RESIDENT
 
 
-def _pick_role(roles, allowed) -> str:
+def pick_role(roles, allowed) -> str:
+    """The role an event records for an actor holding ``roles`` when ``allowed`` may act."""
     for r in ROLE_PREFERENCE:
         if r in roles and r in allowed:
             return r
@@ -138,7 +141,7 @@ class _Step:
 def _plan(case: Case, action: str, actor: Actor, *, reason, payload, changes, now, creating=False) -> _Step:
     """Check ``action`` on ``case`` for ``actor`` (Forbidden, Invalid) and work out its change."""
     t = _check(case, action, actor.roles, creating=creating)
-    actor.role = _pick_role(actor.roles, t.roles)
+    actor.role = pick_role(actor.roles, t.roles)
     changes = dict(changes or {})
     if t.starts_step and "step" not in changes:
         changes.update(
@@ -235,9 +238,8 @@ def actor_for(user, case: Case | None = None, *, has_token=False) -> Actor:
 
 
 def _new_number(now) -> str:
-    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
     local = timezone.localtime(now)
-    return local.strftime("%y%m%d") + "".join(secrets.choice(alphabet) for _ in range(8))
+    return local.strftime("%y%m%d") + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
 
 
 def locate_report(lat, lon, crs="wgs84"):

@@ -70,7 +70,7 @@ from civicgrid.org.roles import Role, UnitType
 
 WORKFLOW = problem.PROBLEM
 SIM_KEY_PREFIX = "sim:"
-NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # as actions._new_number: Crockford base32
+
 
 DEFAULT_DAYS = 90
 # 90 days at this rate: about 71,000 cases and 450,000 events, written in about 30 s of CPU on
@@ -539,7 +539,7 @@ class SimCase:
     def act(self, action: str, at: datetime, who: Who, *, reason="", payload=None, changes=None):
         creating = action in WORKFLOW.creating_actions
         t = WORKFLOW.check(None if creating else self.status, action, who.roles)
-        role = actions._pick_role(who.roles, t.roles)
+        role = actions.pick_role(who.roles, t.roles)
         if t.needs_reason and not reason:
             raise ValueError(f"{action} needs a reason")
         if self.events and at < self.last_at:
@@ -568,7 +568,7 @@ class SimCase:
             i -= 1
         state = self.events[i - 1][5]
         t = WORKFLOW.check(state, "absorb", who.roles)
-        role = actions._pick_role(who.roles, t.roles)
+        role = actions.pick_role(who.roles, t.roles)
         self.events.insert(
             i, (at, who.user, role, "absorb", state, t.leads_to(state), "", {"duplicate": duplicate_number})
         )
@@ -716,7 +716,7 @@ class Simulator:
     def new_number(self, at: datetime) -> str:
         prefix = at.astimezone(self.tz).strftime("%y%m%d")
         while True:
-            number = prefix + "".join(self.r.choices(NUMBER_ALPHABET, k=8))
+            number = prefix + "".join(self.r.choices(actions.NUMBER_ALPHABET, k=8))
             if number not in self.numbers:
                 self.numbers.add(number)
                 return number
