@@ -88,7 +88,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases.models import Case, CaseEvent
+from civicgrid.cases.models import Case, CaseEvent, region_q
 from civicgrid.cases.workflow import problem
 from civicgrid.categories.models import Category
 from civicgrid.geo import codes
@@ -282,24 +282,6 @@ METRIC_BY_KEY = {m.key: m for m in METRICS}
 
 
 # --- region and period ----------------------------------------------------------------------
-
-
-def region_q(prefix: str) -> Q:
-    """Cases in the region subtree with code prefix ``prefix`` ("" = the whole city).
-
-    A prefix that is a whole district, street, community or grid code matches that level's
-    indexed column exactly; a shorter prefix (the city's) matches districts by prefix."""
-    prefix = prefix or ""
-    if prefix and not prefix.isdigit():
-        raise ValueError(f"region prefix {prefix!r} must contain digits only")
-    if not prefix:
-        return Q()
-    for level, length in codes.LEVEL_LENGTH.items():
-        if len(prefix) == length:
-            return Q(**{f"{level}_code": prefix})
-    if len(prefix) < codes.LEVEL_LENGTH[codes.DISTRICT]:
-        return Q(district_code__startswith=prefix)
-    return Q(grid_code__startswith=prefix)
 
 
 def as_datetime(value) -> datetime:

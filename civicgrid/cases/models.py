@@ -7,6 +7,26 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.workflow import problem, workflow_for
+from civicgrid.geo import codes
+
+
+def region_q(prefix: str) -> Q:
+    """Cases in the region subtree with code prefix ``prefix`` ("" = the whole city).
+
+    A prefix that is a whole district, street, community or grid code matches that level's
+    indexed column (``Case.district_code`` … ``grid_code``) exactly, which its index serves where
+    a ``LIKE`` prefix reads every row; a shorter prefix (the city's) matches districts by prefix."""
+    prefix = prefix or ""
+    if prefix and not prefix.isdigit():
+        raise ValueError(f"region prefix {prefix!r} must contain digits only")
+    if not prefix:
+        return Q()
+    for level, length in codes.LEVEL_LENGTH.items():
+        if len(prefix) == length:
+            return Q(**{f"{level}_code": prefix})
+    if len(prefix) < codes.LEVEL_LENGTH[codes.DISTRICT]:
+        return Q(district_code__startswith=prefix)
+    return Q(grid_code__startswith=prefix)
 
 
 class Case(models.Model):

@@ -117,21 +117,14 @@ def category_in_scope(user, category_id: int | None) -> bool:
     return allowed is None or category_id in allowed
 
 
-def region_scope_q(user, field: str = "code", *, level_fields: dict[int, str] | None = None) -> Q:
-    """A filter keeping rows whose region code ``field`` lies in the user's scope.
-
-    ``level_fields`` maps a code length to a field that holds exactly the first that many digits
-    of ``field`` when it has them and "" otherwise (a case's ``district_code`` … ``grid_code``).
-    A scope prefix of such a length then becomes an equality on that field, which its index
-    serves, where a ``LIKE`` prefix reads every row; other prefixes (the city's) stay prefixes."""
+def region_scope_q(user, field: str = "code") -> Q:
+    """A filter keeping rows whose region code ``field`` lies in the user's scope."""
     prefixes = _access(user).prefixes
     if not prefixes:
         return Q(pk__in=[])
-    level_fields = level_fields or {}
     q = Q()
     for p in prefixes:
-        exact = level_fields.get(len(p)) if p else None
-        q |= Q(**{exact: p}) if exact else Q(**{f"{field}__startswith": p})
+        q |= Q(**{f"{field}__startswith": p})
     return q
 
 

@@ -13,8 +13,8 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases import deadlines
-from civicgrid.cases.access import LEVEL_FIELDS, visible_cases
-from civicgrid.cases.models import Case
+from civicgrid.cases.access import visible_cases
+from civicgrid.cases.models import Case, region_q
 from civicgrid.cases.workflow import problem
 from civicgrid.org import access
 from civicgrid.org.roles import Role
@@ -189,9 +189,7 @@ SORTS = {
 def apply_filters(cases, *, region="", category_class=None, status="", number=""):
     """Narrow ``cases`` by region code prefix, category class (or leaf), status and number."""
     if region:
-        # A district or street code is an equality on its level's indexed column, as in the scope.
-        field = LEVEL_FIELDS.get(len(region))
-        cases = cases.filter(**{field: region}) if field else cases.filter(grid_code__startswith=region)
+        cases = cases.filter(region_q(region))
     if category_class is not None:
         cases = cases.filter(Q(category_id=category_class.pk) | Q(category__parent_id=category_class.pk))
     if status:
