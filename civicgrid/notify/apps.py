@@ -12,8 +12,8 @@ class NotifyConfig(AppConfig):
 
         from civicgrid.cases.signals import event_committed
         from civicgrid.notify.models import Webhook
-        from civicgrid.notify.queue import ACTIVE_WEBHOOK_KINDS, on_event_committed
+        from civicgrid.notify.queue import ACTIVE_WEBHOOKS, on_event_committed
 
         event_committed.connect(on_event_committed, dispatch_uid="civicgrid.notify.queue")
-        post_save.connect(ACTIVE_WEBHOOK_KINDS.forget, sender=Webhook, dispatch_uid="notify.webhooks.saved")
-        post_delete.connect(ACTIVE_WEBHOOK_KINDS.forget, sender=Webhook, dispatch_uid="notify.webhooks.deleted")
+        post_save.connect(ACTIVE_WEBHOOKS.forget, sender=Webhook, dispatch_uid="notify.webhooks.saved")
+        post_delete.connect(ACTIVE_WEBHOOKS.forget, sender=Webhook, dispatch_uid="notify.webhooks.deleted")

@@ -51,11 +51,7 @@ SUPERVISOR_ACTIONS = frozenset({"escalate", "urge"})
 WEBHOOK_CHECK_SECONDS = 5.0
 
 
-def _load_webhook_kinds() -> tuple:
-    return tuple(tuple(k or ()) for k in Webhook.objects.filter(active=True).values_list("kinds", flat=True))
-
-
-ACTIVE_WEBHOOK_KINDS = Refreshing(_load_webhook_kinds, WEBHOOK_CHECK_SECONDS)
+ACTIVE_WEBHOOKS = Refreshing(lambda: tuple(Webhook.objects.filter(active=True).order_by("id")), WEBHOOK_CHECK_SECONDS)
 
 
 def on_event_committed(sender, *, case_id, event_id, action=None, kind=None, **kwargs) -> None:
@@ -71,7 +67,7 @@ def may_be_wanted(action: str, kind: str | None) -> bool:
         return False  # nothing about a tip ever leaves the tip line
     if action in RESIDENT_ACTIONS or action in SUPERVISOR_ACTIONS:
         return True
-    return any(not kinds or action in kinds for kinds in ACTIVE_WEBHOOK_KINDS.get())
+    return any(hook.wants(action) for hook in ACTIVE_WEBHOOKS.get())
 
 
 def queue_for_event(case_id: int, event_id: int) -> int:
@@ -284,7 +280,7 @@ def webhook_payload(case: Case, event: CaseEvent) -> dict:
 def _webhook_rows(case: Case, event: CaseEvent) -> list[Outbox]:
     if case.kind != Case.Kind.PROBLEM and not event.public:
         return []  # other workflows' internal steps never leave the system
-    hooks = [h for h in Webhook.objects.filter(active=True).order_by("id") if h.wants(event.action)]
+    hooks = [h for h in ACTIVE_WEBHOOKS.get() if h.wants(event.action)]
     if not hooks:
         return []
     payload = webhook_payload(case, event)

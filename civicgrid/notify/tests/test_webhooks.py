@@ -166,8 +166,8 @@ def test_a_webhook_added_by_another_process_is_seen_after_the_check_interval(per
     Webhook.objects.bulk_create([Webhook(name="elsewhere", url="http://127.0.0.1:9/")])  # no signal here
     hook = Webhook.objects.get(name="elsewhere")
     missed = report()
-    later = queue.ACTIVE_WEBHOOK_KINDS.clock() + queue.WEBHOOK_CHECK_SECONDS + 1
-    monkeypatch.setattr(queue.ACTIVE_WEBHOOK_KINDS, "clock", lambda: later)
+    later = queue.ACTIVE_WEBHOOKS.clock() + queue.WEBHOOK_CHECK_SECONDS + 1
+    monkeypatch.setattr(queue.ACTIVE_WEBHOOKS, "clock", lambda: later)
     seen = report()
     assert [r.payload["case"] for r in hook_rows(hook)] == [seen.number]
     assert missed.number != seen.number
