@@ -106,27 +106,6 @@ def _clean_reason(reason: str, needed: bool) -> str:
     return reason
 
 
-def _append_event(case: Case, *, seq, at, actor: Actor, action, from_state, to_state, reason, payload) -> CaseEvent:
-    actor_id = getattr(actor.user, "pk", None)
-    content = chain.canonical(case.pk, seq, at, actor_id, actor.role, action, from_state, to_state, reason, payload)
-    digest = chain.link(case.last_event_hash, content)
-    return CaseEvent(
-        case=case,
-        seq=seq,
-        at=at,
-        actor_id=actor_id,
-        actor_role=actor.role,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        reason=reason,
-        payload=payload,
-        public=action in workflow_for(case.kind).public_actions,
-        prev_hash=case.last_event_hash,
-        hash=digest,
-    )
-
-
 @dataclass
 class _Step:
     """What a transition will write: checked against the table, not yet written."""
@@ -160,16 +139,25 @@ def _plan(case: Case, action: str, actor: Actor, *, reason, payload, changes, no
 
 
 def _event(case: Case, step: _Step, action: str, actor: Actor, *, seq, at) -> CaseEvent:
-    return _append_event(
-        case,
+    """The next event of ``case`` for ``step``, chained to its last one (not yet saved)."""
+    actor_id = getattr(actor.user, "pk", None)
+    content = chain.canonical(
+        case.pk, seq, at, actor_id, actor.role, action, step.from_state, step.to_state, step.reason, step.payload
+    )
+    return CaseEvent(
+        case=case,
         seq=seq,
         at=at,
-        actor=actor,
+        actor_id=actor_id,
+        actor_role=actor.role,
         action=action,
         from_state=step.from_state,
         to_state=step.to_state,
         reason=step.reason,
         payload=step.payload,
+        public=action in workflow_for(case.kind).public_actions,
+        prev_hash=case.last_event_hash,
+        hash=chain.link(case.last_event_hash, content),
     )
 
 
@@ -324,8 +312,6 @@ def create_case(action, actor, fields, *, now, payload=None, changes=None, idemp
     Returns ``(case, created)``: a retried submission with the same ``idempotency_key`` gets the
     case the first one created. A case-number collision (32⁸ numbers a day) draws another."""
     case = Case(reported_at=now, **fields)
-    if action not in workflow_for(case.kind).creating_actions:
-        raise Invalid(_("Unknown action '%(action)s'.") % {"action": action})
     step = _plan(case, action, actor, reason="", payload=payload, changes=changes, now=now, creating=True)
     if any(hasattr(v, "resolve_expression") for v in step.changes.values()):
         raise ValueError("a new case's columns are values, not expressions")

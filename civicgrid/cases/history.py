@@ -9,7 +9,7 @@ live ones, only faster:
 - every case column is changed exactly as the ``do_*`` action of that step changes it (the
   ``changes`` below are theirs, step by step), deadlines come from the category on the working
   calendar (``deadlines``), the unit from the routing rule (``routing.responsible_unit``, here
-  answered from units read once) and every event is built as ``actions._append_event`` builds
+  answered from units read once) and every event is built as ``actions._event`` builds
   it, so ``seq`` runs 1..n, ``version`` is n and ``last_event_hash`` closes the hash chain;
 - the deadline sweeper is replayed: a step still running when its deadline passes escalates at
   the next sweep (every ``SWEEP_EVERY``), once per deadline, as ``sweep.py`` does.
@@ -1293,7 +1293,7 @@ def _write(batch: list[SimCase], using: str = DEFAULT_DB_ALIAS) -> int:
     """Write the cases and their events; returns the number of events.
 
     Ids are reserved first because an event's hash covers its case id: each event is then
-    built as ``actions._append_event`` builds it (``chain.canonical`` + ``chain.link`` over the
+    built as ``actions._event`` builds it (``chain.canonical`` + ``chain.link`` over the
     previous hash, ``public`` from the workflow's public actions) and the case gets the last
     hash. No per-row query: one INSERT per table, run over all the rows."""
     for c, pk in zip(batch, _reserve_ids(Case, len(batch), using), strict=True):
