@@ -2,8 +2,9 @@
 
 For small, rarely edited tables read on every request (the categories one may report, the active
 webhooks): ``Refreshing(load, seconds)`` calls ``load()`` when its copy is older than ``seconds``
-or has been ``forget()``-ten (connect ``forget`` to the model's save and delete signals, so that
-a change made in this process is seen at once; other processes see it within ``seconds``).
+or has been ``forget()``-ten. ``forget_on_change(Model)`` (from an app's ``ready``) forgets it
+whenever a row of the model is saved or deleted in this process, so that such a change is seen at
+once; other processes see it within ``seconds``.
 """
 
 import threading
@@ -40,6 +41,15 @@ class Refreshing(Generic[T]):
     def forget(self, **kwargs) -> None:
         """Load again at the next ``get`` (usable as a signal receiver)."""
         self._read_at = None
+
+    def forget_on_change(self, model) -> None:
+        """Forget the value when a row of ``model`` is saved or deleted in this process."""
+        from django.db.models.signals import post_delete, post_save
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                self.forget, sender=model, weak=False, dispatch_uid=f"refreshing-{id(self)}-{signal is post_save}"
+            )
 
 
 def forget_all() -> None:

@@ -43,3 +43,17 @@ def test_forget_makes_the_next_get_load():
     value.forget(sender=None)
     assert value.get() == ["a", "b"]
     assert len(calls) == 2
+
+
+def test_a_save_or_delete_of_the_model_in_this_process_forgets_the_value(db):
+    from civicgrid.org.models import ApiKey
+
+    load, calls = counting([])
+    value = Refreshing(load, seconds=60)
+    value.forget_on_change(ApiKey)
+    value.get()
+    key = ApiKey.objects.create(name="k", prefix="cg_k", key_hash="k" * 64)
+    value.get()
+    key.delete()
+    value.get()
+    assert len(calls) == 3
