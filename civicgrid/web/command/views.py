@@ -225,8 +225,8 @@ def numbers(region: Region, start, end) -> tuple[Headline, Detail]:
 
     When both are to be computed and the region's children are ranked, the summary is the sum
     of the ranking's rows (``kpis.ranking_and_summary``): the region's cases are read once."""
-    head_key = shared_key(("headline", region.code, start, end))
-    head = cache.get(head_key)
+    head_parts = ("headline", region.code, start, end)
+    head = cache.get(shared_key(head_parts))
 
     def compute():
         nonlocal head
@@ -237,8 +237,7 @@ def numbers(region: Region, start, end) -> tuple[Headline, Detail]:
         if child_level in kpis.RANKING_LEVELS:
             ranking, total = kpis.ranking_and_summary(child_level, prefix, start, end, now=now)
             if head is None:
-                head = Headline(now, total)
-                cache.set(head_key, head, NUMBERS_CACHE_SECONDS)
+                head = shared(head_parts, lambda: Headline(now, total))
         hot = kpis.hotspots(prefix, start, end, HOTSPOT_MIN_COUNT, limit=HOTSPOT_LIMIT)
         grids = Region.objects.filter(code__in={h.grid_code for h in hot}).only("code", "name_zh", "name_en")
         return Detail(
