@@ -101,7 +101,8 @@ def four_rates(prefix: str, start, end, *, now=None) -> TipNumbers:
         raise ValueError("the period must end after it starts")
     now = now or timezone.now()
     cutoff = min(end, now)
-    tips = Case.objects.filter(kind=Case.Kind.TIP, tip__isnull=False).filter(tip_region_q(prefix))
+    region = tip_region_q(prefix)
+    tips = Case.objects.filter(kind=Case.Kind.TIP, tip__isnull=False).filter(region)
     exprs = {}
     for step, (due_field, done_field) in STEP_FIELDS.items():
         done = Q(**{f"tip__{done_field}__lt": cutoff})
@@ -118,7 +119,6 @@ def four_rates(prefix: str, start, end, *, now=None) -> TipNumbers:
         decided_at__gte=start,
         decided_at__lt=end,
     )
-    region = tip_region_q(prefix)
     if region:  # the whole city needs no filter: every reward is a tip's
         rewards = rewards.filter(tip__case__in=tips.values("pk"))
     rewards = rewards.aggregate(n=Count("pk"), total=Sum("amount"))
