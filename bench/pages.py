@@ -27,9 +27,14 @@ database) measured the same way in the same run:
 - a case page (``/workbench/cases/<id>/``, the district's case with the most events);
 - the resident's tracking page (``/track/<token>/``) of that case, anonymous;
 - the command centre at city (``leader``), district and street level (``district.supervisor``),
-  "cold" (its shared one-minute cache of the region's numbers emptied before each request: the
-  first viewer of the minute) and "warm" (the numbers cached: everyone else), its tiles refresh
-  and its map points.
+  "numbers computed in the request" (the region's shared numbers deleted before each request: a
+  view nobody watched in the last minutes, or no ``refresh_numbers`` running) and "numbers kept"
+  (stored and fresh, as ``refresh_numbers`` keeps every watched view, or as an earlier viewer of
+  the minute left them), its tiles refresh and its map points (within a process's one-minute
+  memory, and without).
+
+Besides the pages, it times what ``refresh_numbers`` does in the background for the city's
+default view in one language (``numbers.refresh``): the cost a request no longer pays.
 
 It also checks that no page's query count grows with the data it shows: a workbench queue for
 one street against the whole district, the case and tracking pages of the case with the fewest
@@ -254,7 +259,7 @@ class Bench:
         except Exception as exc:  # a page still being written elsewhere: report it and go on
             row["error"] = f"{type(exc).__name__}: {exc}"[:200]
         self.rows.append(row)
-        print(f"  {label:<48} {row.get('p50', 0):8.1f} ms p50 {row.get('p95', 0):8.1f} ms p95", flush=True)
+        print(f"  {label:<62} {row.get('p50', 0):8.1f} ms p50 {row.get('p95', 0):8.1f} ms p95", flush=True)
         return row
 
 
@@ -267,6 +272,7 @@ def measure_pages(args) -> dict:
 
     from civicgrid.cases.models import Case
     from civicgrid.geo.models import Region
+    from civicgrid.web.command import numbers
     from civicgrid.web.workbench import queues
 
     bench = Bench(args.repeat, args.warmup)
@@ -297,7 +303,7 @@ def measure_pages(args) -> dict:
     bench.time(f"case page ({busiest.n} events)", "district.dispatcher", case_url)
     bench.time(f"tracking page ({busiest.n} events)", None, track_url)
 
-    # The command centre: cold (the region's shared numbers computed) and warm (cached).
+    # The command centre: the region's numbers computed in the request, or kept (stored, fresh).
     home = reverse("command:home")
     command_pages = [
         ("city", "leader", home),
@@ -305,11 +311,14 @@ def measure_pages(args) -> dict:
         ("street", "district.supervisor", f"{home}?region={street.code}"),
     ]
     for level, username, url in command_pages:
-        bench.time(f"command centre, {level}, cold", username, url, before=cache.clear)
-        bench.time(f"command centre, {level}, warm", username, url)
-    bench.time("command tiles refresh, city, cold", "leader", reverse("command:tiles"), before=cache.clear)
+        bench.time(f"command centre, {level}, numbers computed in the request", username, url, before=numbers.forget)
+        bench.time(f"command centre, {level}, numbers kept", username, url)
+    tiles = reverse("command:tiles")
+    bench.time("command tiles refresh, city, computed in the request", "leader", tiles, before=numbers.forget)
+    bench.time("command tiles refresh, city, numbers kept", "leader", tiles)
     bench.time("command map points, city, cold", "leader", reverse("command:cases_geojson"), before=cache.clear)
     bench.time("command map points, city, warm", "leader", reverse("command:cases_geojson"))
+    refresher = time_refresher(args.repeat)
 
     # Query counts must not grow with what a page shows.
     growth = []
@@ -350,11 +359,11 @@ def measure_pages(args) -> dict:
     city = Region.objects.get(level=Region.Level.CITY).code
     by_code = {size: f"?region={code}" for size, code in (("small", street.code), ("large", city))}
     compare(
-        "command centre (cold): a street / the city",
+        "command centre (numbers computed): a street / the city",
         "leader",
         home + by_code["small"],
         home + by_code["large"],
-        cache.clear,
+        numbers.forget,
     )
     points = reverse("command:cases_geojson")
     compare(
@@ -364,7 +373,25 @@ def measure_pages(args) -> dict:
         points + by_code["large"],
         cache.clear,
     )
-    return {"rows": bench.rows, "growth": growth, "health": health}
+    return {"rows": bench.rows, "growth": growth, "health": health, "refresher": refresher}
+
+
+def time_refresher(repeat: int) -> dict:
+    """p50 and p95 of ``numbers.refresh`` for the city's default view in the product's language."""
+    from django.conf import settings
+
+    from civicgrid.web.command import numbers
+
+    view = next(v for v in numbers.default_views() if v.language == settings.LANGUAGE_CODE)
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        numbers.refresh(view)
+        times.append((time.perf_counter() - started) * 1000)
+    result = {"p50": statistics.median(times), "p95": percentile(times, 95)}
+    label = "refresh_numbers, the city's default view (background)"
+    print(f"  {label:<62} {result['p50']:8.1f} ms p50 {result['p95']:8.1f} ms p95", flush=True)
+    return result
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -407,6 +434,9 @@ def report(results: list[dict]) -> str:
             f"on {os.cpu_count()} cores.",
             "",
             *table(r),
+            "",
+            f"`refresh_numbers`, the city's default view in one language, in the background: "
+            f"{r['refresher']['p50']:.1f} ms p50, {r['refresher']['p95']:.1f} ms p95.",
             "",
         ]
     return "\n".join(out)

@@ -170,6 +170,9 @@ ACCESS_LOG_RETENTION_DAYS = envint("ACCESS_LOG_RETENTION_DAYS", "730")
 # Tip line: Fernet keys, comma-separated; the first encrypts, all decrypt (civicgrid/tips/crypto.py).
 # Required when DEBUG=False; `manage.py rotate_tip_keys --new-key` makes one.
 TIP_ENCRYPTION_KEYS = envsecret("TIP_ENCRYPTION_KEYS", "")
+# The command centre's numbers of a region and period that someone read in the last this many
+# minutes are kept computed ahead of the requests by `manage.py refresh_numbers`.
+NUMBERS_WATCH_MINUTES = envint("NUMBERS_WATCH_MINUTES", "10")
 # Seed of the generated demo city (streets, communities and grids are synthetic).
 DEMO_SEED = envint("DEMO_SEED", "20261129")
 

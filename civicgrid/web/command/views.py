@@ -9,16 +9,14 @@ overdue list and the map) and format.
 A staff member whose scope names categories is refused for now: the numbers module counts
 every category of a region, so the tiles would show them more than their scope.
 
-The numbers of a region and period (a few aggregate queries over every case of the region: about
-0.3 s at city level on SQLite with 90 days of history, ``bench/RESULTS.md``) are cached for
-``NUMBERS_CACHE_SECONDS`` under the region, period and language and shared by every user who may
-open that region: nothing in them depends on the user. The map's points are shared the same way;
-the overdue list is read live.
+The numbers of a region and period come from ``numbers.py``: computed once (by
+``manage.py refresh_numbers`` ahead of the requests, or by the first request that needs them)
+and read by every server process for a minute. The map's points are shared within a process for
+``POINTS_CACHE_SECONDS``; the overdue list is read live.
 """
 
 import json
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -39,27 +37,22 @@ from civicgrid.cases import deadlines
 from civicgrid.cases.models import Case
 from civicgrid.cases.workflow import problem
 from civicgrid.categories.models import Category
-from civicgrid.disputes.numbers import dispute_numbers
 from civicgrid.geo import boundaries, codes
 from civicgrid.geo.models import Region
 from civicgrid.grievances import access as grievance_access
 from civicgrid.grievances import numbers as grievance_numbers
 from civicgrid.org import access
 from civicgrid.org.roles import Role
-from civicgrid.tips.numbers import four_rates
-from civicgrid.web.command import present
+from civicgrid.web.command import numbers, present
 from civicgrid.web.command.forms import PeriodForm
 
 COMMAND_ROLES = frozenset({Role.SUPERVISOR, Role.AUDITOR, Role.ADMINISTRATOR})
 # The map shows at most this many open cases, the most urgent first (earliest step deadline).
 MAP_POINT_CAP = 5000
 OVERDUE_LIST_SIZE = 50
-HOTSPOT_LIMIT = 20
-HOTSPOT_MIN_COUNT = 3  # a (grid, category) pair is a hotspot from this many problems in the period
 UNITS_SHOWN = 15  # units with overdue cases listed by name; the rest are summed up in one line
-# The numbers of a region and period are shared by everyone who may see it, for as long as the
-# page waits between refreshes: a wall of screens costs one computation a minute, not one each.
-NUMBERS_CACHE_SECONDS = 60
+# The map's points are shared within a process for as long as the page waits between refreshes.
+POINTS_CACHE_SECONDS = 60
 # Levels a click on the map or the ranking drills down to (city → district → street → community).
 DRILL_LEVELS = frozenset({codes.DISTRICT, codes.STREET, codes.COMMUNITY})
 
@@ -173,86 +166,6 @@ def ranking_rows(ranking, child_level: str, period_query: str) -> list[dict]:
     return rows
 
 
-@dataclass(frozen=True)
-class Headline:
-    """The summary of a region and period, and when it was computed."""
-
-    now: datetime
-    summary: kpis.Kpis
-
-
-@dataclass(frozen=True)
-class Detail:
-    """The rest of the page's numbers: the ranking, the trend, hotspots, units with overdue cases."""
-
-    now: datetime
-    ranking: list | None  # kpis.RankingRow; None below the levels rankings cover
-    trend: list
-    hotspots: list
-    grid_names: dict
-    overdue_units: list
-
-
-def shared_key(parts: tuple) -> str:
-    """The cache key of ``parts`` (what it is, the region, the period) in the current language."""
-    return ":".join(("command", "v1", *map(str, parts), get_language() or ""))
-
-
-def shared(parts: tuple, compute):
-    """``compute()``, cached for ``NUMBERS_CACHE_SECONDS`` under ``parts`` (what it is, the region,
-    the period) and the language.
-
-    Safe to share between users: the value depends on nothing but its key (access to the region
-    is checked before; names are in the key's language), never on who asks."""
-    key = shared_key(parts)
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, NUMBERS_CACHE_SECONDS)
-    return value
-
-
-def headline(region: Region, start, end) -> Headline:
-    def compute():
-        now = timezone.now()
-        return Headline(now, kpis.summary(region.subtree_prefix, start, end, now=now))
-
-    return shared(("headline", region.code, start, end), compute)
-
-
-def numbers(region: Region, start, end) -> tuple[Headline, Detail]:
-    """The page's numbers: ``headline`` and the detail, each shared like ``shared``.
-
-    When both are to be computed and the region's children are ranked, the summary is the sum
-    of the ranking's rows (``kpis.ranking_and_summary``): the region's cases are read once."""
-    head_parts = ("headline", region.code, start, end)
-    head = cache.get(shared_key(head_parts))
-
-    def compute():
-        nonlocal head
-        now = timezone.now()
-        prefix = region.subtree_prefix
-        child_level = boundaries.CHILD_LEVEL.get(region.level)
-        ranking = None
-        if child_level in kpis.RANKING_LEVELS:
-            ranking, total = kpis.ranking_and_summary(child_level, prefix, start, end, now=now)
-            if head is None:
-                head = shared(head_parts, lambda: Headline(now, total))
-        hot = kpis.hotspots(prefix, start, end, HOTSPOT_MIN_COUNT, limit=HOTSPOT_LIMIT)
-        grids = Region.objects.filter(code__in={h.grid_code for h in hot}).only("code", "name_zh", "name_en")
-        return Detail(
-            now=now,
-            ranking=ranking,
-            trend=kpis.daily_trend(prefix, start, end),
-            hotspots=hot,
-            grid_names={r.code: r.name for r in grids},
-            overdue_units=kpis.overdue_units(prefix, now=now),
-        )
-
-    more = shared(("detail", region.code, start, end), compute)
-    return head or headline(region, start, end), more
-
-
 def _numbers_context(request, *, with_detail: bool = False):
     """What the page and its refreshed tiles share: region, period and the summary (and for the
     page, ``detail``: the rest of its numbers)."""
@@ -260,10 +173,8 @@ def _numbers_context(request, *, with_detail: bool = False):
     region, roots = chosen_region(request)
     start, end = form.bounds()
     period_query = urlencode(form.period_params())
-    if with_detail:
-        head, more = numbers(region, start, end)
-    else:
-        head, more = headline(region, start, end), None
+    parts = numbers.read(region, start, end, numbers.PARTS if with_detail else ("headline",))
+    head = parts["headline"]
     return {
         "form": form,
         "region": region,
@@ -277,7 +188,7 @@ def _numbers_context(request, *, with_detail: bool = False):
         "summary": head.summary,
         "tiles": present.tiles(head.summary),
         "context_tiles": present.context_tiles(head.summary),
-        "detail": more,
+        "parts": parts,
     }
 
 
@@ -286,7 +197,8 @@ def _numbers_context(request, *, with_detail: bool = False):
 def home(request):
     ctx = _numbers_context(request, with_detail=True)
     region = ctx["region"]
-    more = ctx.pop("detail")
+    parts = ctx.pop("parts")
+    more = parts["detail"]
     child_level = boundaries.CHILD_LEVEL.get(region.level)
     case_url = workbench_case_url()
     now = timezone.now()
@@ -317,20 +229,11 @@ def home(request):
             "backlog_days": kpis.DEFAULT_BACKLOG_DAYS,
             "map_cap": MAP_POINT_CAP,
             "overdue_list_size": OVERDUE_LIST_SIZE,
-            "hotspot_min_count": HOTSPOT_MIN_COUNT,
+            "hotspot_min_count": numbers.HOTSPOT_MIN_COUNT,
             # Counts only, never a case or a person: disputes found, mediated, agreed; the tip
             # line's "four 100%" (screened, verified, handled, answered).
-            "disputes": shared(
-                ("disputes", region.code, ctx["start"], ctx["end"]),
-                lambda: dispute_numbers(region.subtree_prefix, ctx["start"], ctx["end"]),
-            ),
-            "tip_rates": [
-                (TIP_STEP_LABELS[step.step], step.rate)
-                for step in shared(
-                    ("tips", region.code, ctx["start"], ctx["end"]),
-                    lambda: four_rates(region.subtree_prefix, ctx["start"], ctx["end"], now=now),
-                ).steps
-            ],
+            "disputes": parts["disputes"],
+            "tip_rates": [(TIP_STEP_LABELS[step.step], step.rate) for step in parts["tips"].steps],
             # Only the grievances the reader may see are counted (Art. 30 of the 信访工作条例).
             "grievances": grievance_numbers.summary(
                 grievance_access.visible_grievances(request.user).filter(
@@ -421,8 +324,13 @@ def open_case_points(region: Region) -> dict:
 @require_GET
 @command_access
 def cases_geojson(request):
-    """The map's points (``open_case_points``), shared like the numbers for ``NUMBERS_CACHE_SECONDS``:
-    the map refreshes at the same pace."""
+    """The map's points (``open_case_points``), shared within the process for
+    ``POINTS_CACHE_SECONDS``: the map refreshes at the same pace. They are the open cases of now,
+    for every period alike, and too many to store a copy per region every minute."""
     region, _roots = chosen_region(request)
-    body = shared(("points", region.code), lambda: json.dumps(open_case_points(region), ensure_ascii=False))
+    key = f"command:points:{region.code}:{get_language()}"
+    body = cache.get(key)
+    if body is None:
+        body = json.dumps(open_case_points(region), ensure_ascii=False)
+        cache.set(key, body, POINTS_CACHE_SECONDS)
     return HttpResponse(body, content_type="application/json")

@@ -21,7 +21,6 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -73,14 +72,6 @@ class World:
         A.do_verify_case(case, acting_user=verifier, now=when + handled_after + timedelta(hours=2))
         A.do_rate_case(case, acting_user=self.p.rita, rating=rating, now=when + handled_after + timedelta(hours=3))
         return case
-
-
-@pytest.fixture(autouse=True)
-def _fresh_numbers():
-    """The page shares a region's numbers for a minute: each test starts without them."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
