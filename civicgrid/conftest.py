@@ -1,6 +1,7 @@
 import pytest
 from django.utils import translation
 
+from civicgrid.lib import side_by_side
 from civicgrid.lib.refreshing import forget_all
 from civicgrid.testing import build_small_city, make_personas
 
@@ -16,6 +17,14 @@ def _fresh_process_caches():
     """Values a process keeps for a few seconds (``lib/refreshing.py``) are read again: each
     test has its own database."""
     forget_all()
+
+
+@pytest.fixture(autouse=True)
+def _side_by_side_connections_closed():
+    """Connections that ``lib/side_by_side.py``'s threads opened (outside a test transaction) are
+    closed after each test: the test database cannot be dropped while one is open."""
+    yield
+    side_by_side.close_connections()
 
 
 @pytest.fixture

@@ -173,6 +173,9 @@ TIP_ENCRYPTION_KEYS = envsecret("TIP_ENCRYPTION_KEYS", "")
 # The command centre's numbers of a region and period that someone read in the last this many
 # minutes are kept computed ahead of the requests by `manage.py refresh_numbers`.
 NUMBERS_WATCH_MINUTES = envint("NUMBERS_WATCH_MINUTES", "10")
+# Threads per process that run a page's independent read-only queries beside the request's own
+# (civicgrid/lib/side_by_side.py); 0 runs them one after the other.
+SIDE_BY_SIDE_THREADS = envint("SIDE_BY_SIDE_THREADS", "1")
 # Seed of the generated demo city (streets, communities and grids are synthetic).
 DEMO_SEED = envint("DEMO_SEED", "20261129")
 

@@ -36,6 +36,7 @@ from civicgrid.analytics import kpis
 from civicgrid.disputes.numbers import dispute_numbers
 from civicgrid.geo import boundaries
 from civicgrid.geo.models import Region
+from civicgrid.lib.side_by_side import side_by_side
 from civicgrid.tips.numbers import four_rates
 from civicgrid.web.command.forms import PeriodForm
 from civicgrid.web.models import SharedNumbers
@@ -108,34 +109,52 @@ def compute(region: Region, start: date, end: date, parts=PARTS) -> dict:
 
     When the headline and the detail are both wanted and the region's children are ranked, the
     headline is the sum of the ranking's rows (``kpis.ranking_and_summary``): the region's cases
-    are read once."""
+    are read once. The queries do not depend on one another and run side by side
+    (``lib/side_by_side.py``), the largest in the calling thread."""
     now = timezone.now()
     prefix = region.subtree_prefix
-    out = {}
+    child_level = boundaries.CHILD_LEVEL.get(region.level)
+    ranked = "detail" in parts and child_level in kpis.RANKING_LEVELS
+    calls = {}
+    if ranked:
+        calls["ranking"] = lambda: kpis.ranking_and_summary(child_level, prefix, start, end, now=now)
+    elif "headline" in parts:
+        calls["summary"] = lambda: kpis.summary(prefix, start, end, now=now)
     if "detail" in parts:
-        child_level = boundaries.CHILD_LEVEL.get(region.level)
-        ranking = None
-        if child_level in kpis.RANKING_LEVELS:
-            ranking, total = kpis.ranking_and_summary(child_level, prefix, start, end, now=now)
-            if "headline" in parts:
-                out["headline"] = Headline(now, total)
-        hot = kpis.hotspots(prefix, start, end, HOTSPOT_MIN_COUNT, limit=HOTSPOT_LIMIT)
-        grids = Region.objects.filter(code__in={h.grid_code for h in hot}).only("code", "name_zh", "name_en")
+        calls["trend"] = lambda: kpis.daily_trend(prefix, start, end)
+        calls["hotspots"] = lambda: hotspots(prefix, start, end)
+        calls["overdue_units"] = lambda: kpis.overdue_units(prefix, now=now)
+    if "disputes" in parts:
+        calls["disputes"] = lambda: dispute_numbers(prefix, start, end)
+    if "tips" in parts:
+        calls["tips"] = lambda: four_rates(prefix, start, end, now=now)
+    results = dict(zip(calls, side_by_side(*calls.values()), strict=True))
+
+    out = {}
+    ranking, total = results.get("ranking", (None, None))
+    if "headline" in parts:
+        out["headline"] = Headline(now, total if ranked else results["summary"])
+    if "detail" in parts:
+        hot, grid_names = results["hotspots"]
         out["detail"] = Detail(
             now=now,
             ranking=ranking,
-            trend=kpis.daily_trend(prefix, start, end),
+            trend=results["trend"],
             hotspots=hot,
-            grid_names={r.code: r.name for r in grids},
-            overdue_units=kpis.overdue_units(prefix, now=now),
+            grid_names=grid_names,
+            overdue_units=results["overdue_units"],
         )
-    if "headline" in parts and "headline" not in out:
-        out["headline"] = Headline(now, kpis.summary(prefix, start, end, now=now))
-    if "disputes" in parts:
-        out["disputes"] = dispute_numbers(prefix, start, end)
-    if "tips" in parts:
-        out["tips"] = four_rates(prefix, start, end, now=now)
+    for part in ("disputes", "tips"):
+        if part in parts:
+            out[part] = results[part]
     return out
+
+
+def hotspots(prefix: str, start: date, end: date) -> tuple[list, dict]:
+    """The region's hotspots (``kpis.hotspots``) and the names of their grids by code."""
+    hot = kpis.hotspots(prefix, start, end, HOTSPOT_MIN_COUNT, limit=HOTSPOT_LIMIT)
+    grids = Region.objects.filter(code__in={h.grid_code for h in hot}).only("code", "name_zh", "name_en")
+    return hot, {r.code: r.name for r in grids}
 
 
 # --- reading and storing --------------------------------------------------------------------
