@@ -14,8 +14,8 @@ Who computes them:
   minutes and the city's default view in every language. A wall of screens, or the first leader
   of the morning, reads numbers at most a minute old and never waits for the aggregates.
 - A request that finds a part missing or too old computes it itself (no refresher is running, or
-  nobody watched that view lately): at city level with 90 days of history, about 0.2 s on SQLite
-  and 0.15 s on PostgreSQL (``bench/RESULTS.md``).
+  nobody watched that view lately), its independent queries side by side: at city level with 90
+  days of history, about 0.14 s on SQLite and 0.1 s on PostgreSQL (``bench/RESULTS.md``).
 
 The map's open cases are not kept here: they are the state of now, not of a period
 (``views.cases_geojson``).

@@ -141,8 +141,8 @@ def _allow_sync_db_in_async_playwright(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # The live server runs in this process and shares its in-memory cache: cached numbers of
-    # the home page and the command centre must not leak from one test into the next.
+    # The live server runs in this process and shares its in-memory cache: the home page's
+    # numbers and the command centre's map points must not leak from one test into the next.
     cache.clear()
     yield
     cache.clear()

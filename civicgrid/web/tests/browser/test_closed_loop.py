@@ -9,12 +9,12 @@ fix confirmed and rates it → the supervisor's command centre counts it.
 import re
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from civicgrid.cases import actions as A
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.testing import POINT_A1, make_category
+from civicgrid.web.command import numbers
 
 from .conftest import PHONE, click_map_at, jpeg_file, sign_in, wait_for_maps
 
@@ -170,7 +170,7 @@ def test_closed_loop(new_page, personas, category):
     ]
 
     # --- ... and the rating reaches the command centre -----------------------------------------
-    cache.clear()  # the numbers are cached for a minute; a test need not wait
+    numbers.forget()  # the numbers are shared for a minute; a test need not wait
     sara.reload()
     expect(tiles.locator("[data-tile=satisfaction] .value")).to_have_text("100.00%")
     expect(tiles.locator("[data-tile=satisfaction] .fraction")).to_have_text("1 of 1")
