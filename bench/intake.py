@@ -42,11 +42,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_DSN = "host=127.0.0.1 port=5432 user=postgres"
+from benchdb import PG_DSN, ROOT, SQLITE_DIR, create_pg_database, django_env
+
 PG_DB = "civicgrid_bench_intake"  # --pg-database changes it
-PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
-SQLITE_FILE = ROOT / "var" / "bench" / "intake.sqlite3"
+SQLITE_FILE = SQLITE_DIR / "intake.sqlite3"
 POST_PATH = "/open311/v2/requests.json"
 # Goals: accepted submissions per second on PostgreSQL, share of the /health rate, p99 latency.
 GOAL_RATE = 400
@@ -89,26 +88,10 @@ def production_env(backend: str) -> dict[str, str]:
 
 def backend_env(backend: str) -> dict[str, str]:
     """The environment that points Django at the bench database of ``backend``."""
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="civicgrid.settings", PYTHONUNBUFFERED="1")
+    env = django_env(backend, pg_database=PG_DB, sqlite_file=SQLITE_FILE)
     # whitenoise warns once per process that var/static is missing; nothing here serves static files.
     env["PYTHONWARNINGS"] = "ignore:No directory at:UserWarning"
-    if backend == "postgres":
-        env["DATABASE_URL"] = PG_URL.format(name=PG_DB)
-    else:
-        env.pop("DATABASE_URL", None)
-        env["SQLITE_PATH"] = str(SQLITE_FILE)
     return env
-
-
-def create_pg_database() -> None:
-    import psycopg
-
-    try:
-        with psycopg.connect(f"{PG_DSN} dbname=postgres", autocommit=True) as admin:
-            if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DB]).fetchone():
-                admin.execute(f"CREATE DATABASE {PG_DB}")
-    except psycopg.OperationalError as exc:
-        fail(f"cannot connect to PostgreSQL at 127.0.0.1:5432 as postgres: {exc}".strip())
 
 
 def run_helper(backend: str, task: str, **options) -> dict:
@@ -819,7 +802,7 @@ def main() -> None:
     try:
         for backend in backends:
             if backend == "postgres":
-                create_pg_database()
+                create_pg_database(PG_DB)
             else:
                 SQLITE_FILE.parent.mkdir(parents=True, exist_ok=True)
             prepared = run_helper(backend, "prepare", points=args.points, seed=args.seed)

@@ -54,11 +54,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_DSN = "host=127.0.0.1 port=5432 user=postgres"
+from benchdb import ROOT, SQLITE_DIR, create_pg_database, django_env
+
 PG_DB = "civicgrid_bench_pages"
-PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
-SQLITE_FILE = ROOT / "var" / "bench" / "pages.sqlite3"
+SQLITE_FILE = SQLITE_DIR / "pages.sqlite3"
 RESULTS = ROOT / "bench" / "RESULTS.md"
 GOAL_P95_MS = 200
 DISTRICT = "120101"  # the demo accounts' district (和平区)
@@ -75,30 +74,14 @@ def fail(message: str, status: int = 1) -> None:
 
 def backend_env(backend: str) -> dict[str, str]:
     """The environment that points Django at the bench database of ``backend``, with DEBUG off."""
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="civicgrid.settings", PYTHONUNBUFFERED="1")
+    env = django_env(backend, pg_database=PG_DB, sqlite_file=SQLITE_FILE)
     env.update(DEBUG="False", SECRET_KEY="bench-pages-not-secret-" + "x" * 40)
     if "TIP_ENCRYPTION_KEYS" not in env:  # required with DEBUG=False; the bench database has no tips
         from cryptography.fernet import Fernet
 
         env["TIP_ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
     env.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-    if backend == "postgres":
-        env["DATABASE_URL"] = PG_URL
-    else:
-        env.pop("DATABASE_URL", None)
-        env["SQLITE_PATH"] = str(SQLITE_FILE)
     return env
-
-
-def create_pg_database() -> None:
-    import psycopg
-
-    try:
-        with psycopg.connect(f"{PG_DSN} dbname=postgres", autocommit=True) as admin:
-            if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DB]).fetchone():
-                admin.execute(f"CREATE DATABASE {PG_DB}")
-    except psycopg.OperationalError as exc:
-        fail(f"cannot connect to PostgreSQL at 127.0.0.1:5432 as postgres: {exc}".strip())
 
 
 def run_helper(backend: str, args) -> dict | None:
@@ -464,7 +447,7 @@ def main() -> None:
     results = []
     for backend in ["sqlite", "postgres"] if args.backend == "both" else [args.backend]:
         if backend == "postgres":
-            create_pg_database()
+            create_pg_database(PG_DB)
         else:
             SQLITE_FILE.parent.mkdir(parents=True, exist_ok=True)
         print(f"{backend}:", flush=True)

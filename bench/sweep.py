@@ -22,12 +22,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+from benchdb import ROOT, SQLITE_DIR, create_pg_database, django_env
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_DSN = "host=127.0.0.1 port=5432 user=postgres"
-PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
 INSERT_BATCH = 20_000
 # Region codes the loaded cases use: 4 districts x 5 streets x 5 communities x 10 grids.
 GRID_CODES = [
@@ -47,26 +45,16 @@ def fail(message: str) -> None:
 def setup_database(backend: str, name: str) -> str:
     """Create an empty database ``name`` for ``backend``, point Django at it, set Django up and
     migrate. Returns a description of where it is."""
+    path = SQLITE_DIR / f"{name}.sqlite3"
     if backend == "postgres":
-        import psycopg
-
-        try:
-            with psycopg.connect(f"{PG_DSN} dbname=postgres", autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                admin.execute(f"CREATE DATABASE {name}")
-        except psycopg.OperationalError as exc:
-            fail(f"cannot connect to PostgreSQL at 127.0.0.1:5432 as postgres: {exc}".strip())
-        os.environ["DATABASE_URL"] = PG_URL.format(name=name)
+        create_pg_database(name, fresh=True)
         where = f"PostgreSQL database {name} at 127.0.0.1:5432"
     else:
-        path = ROOT / "var" / "bench" / f"{name}.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["SQLITE_PATH"] = str(path)
         where = f"SQLite file {path.relative_to(ROOT)}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicgrid.settings")
+    os.environ.update(django_env(backend, pg_database=name, sqlite_file=path))
     import django
 
     django.setup()
