@@ -168,7 +168,7 @@ def ranking_rows(ranking, child_level: str, period_query: str) -> list[dict]:
 
 def _numbers_context(request, *, with_detail: bool = False):
     """What the page and its refreshed tiles share: region, period and the summary (and for the
-    page, ``detail``: the rest of its numbers)."""
+    page, ``parts``: every part of its numbers, ``numbers.PARTS``)."""
     form = PeriodForm(request.GET)
     region, roots = chosen_region(request)
     start, end = form.bounds()
