@@ -234,23 +234,34 @@ def do_add_tip_information(tip, *, text, photos=(), now=None) -> TipMessage:
 # --- the tip handlers: the four steps -------------------------------------------------------
 
 
-def _staff_step(tip, action, acting_user, *, expected_version, now, note, note_needed, note_missing, changes_for):
-    """The common shape of a staff step: check, validate the note, write note + event + tip."""
+def _staff_step(
+    tip, action, acting_user, text, *, expected_version, now, missing=None, changes_for=None, kind=TipMessage.Kind.NOTE
+):
+    """The common shape of a staff step: check the version and the actor's roles, validate the
+    text, then in one transaction write the text (encrypted), the event naming it and the changes
+    ``changes_for(now)`` gives as ``(case changes, tip changes)``.
+
+    The text is an internal note (``kind`` NOTE: at most MAX_NOTE characters, ``note`` in the
+    payload) or a message to the submitter (another kind: MAX_TEXT, ``message`` in the payload).
+    ``missing`` is the error for an empty text; None when the text may be left out."""
     case = tip.case
     _version(case, expected_version)
     actor = actor_for_tip(acting_user, tip)
     _check(case, action, actor)
-    note = _text(note, needed=note_needed, limit=MAX_NOTE, missing=note_missing)
+    internal = kind == TipMessage.Kind.NOTE
+    text = _text(text, needed=missing is not None, limit=MAX_NOTE if internal else MAX_TEXT, missing=missing or "")
     now = now or timezone.now()
-    case_changes, tip_changes = changes_for(now)
+    case_changes, tip_changes = changes_for(now) if changes_for else ({}, {})
     with transaction.atomic():
         payload = {}
-        if note:
-            payload["note"] = _message(tip, TipMessage.Kind.NOTE, note, author=actor.user, action=action, at=now).pk
+        if text:
+            message = _message(tip, kind, text, author=actor.user, action=action, at=now)
+            payload["note" if internal else "message"] = message.pk
         event = apply_transition(
             case, action, actor, now=now, expected_version=expected_version, payload=payload, changes=case_changes
         )
-        _save_tip(tip, **tip_changes)
+        if tip_changes:
+            _save_tip(tip, **tip_changes)
     return event
 
 
@@ -262,15 +273,7 @@ def do_screen_tip(tip, *, acting_user, note="", expected_version=None, now=None)
         return _step(rules.VERIFY, now, due), {"screened_at": now, "verify_due_at": due}
 
     return _staff_step(
-        tip,
-        "screen",
-        acting_user,
-        expected_version=expected_version,
-        now=now,
-        note=note,
-        note_needed=False,
-        note_missing="",
-        changes_for=changes,
+        tip, "screen", acting_user, note, expected_version=expected_version, now=now, changes_for=changes
     )
 
 
@@ -289,11 +292,10 @@ def do_verify_tip(tip, *, acting_user, note, expected_version=None, now=None):
         tip,
         "verify",
         acting_user,
+        note,
         expected_version=expected_version,
         now=now,
-        note=note,
-        note_needed=True,
-        note_missing=_("Write what the verification found."),
+        missing=_("Write what the verification found."),
         changes_for=changes,
     )
 
@@ -309,11 +311,10 @@ def do_find_tip_unfounded(tip, *, acting_user, note, expected_version=None, now=
         tip,
         "find_unfounded",
         acting_user,
+        note,
         expected_version=expected_version,
         now=now,
-        note=note,
-        note_needed=True,
-        note_missing=_("Write what the verification found."),
+        missing=_("Write what the verification found."),
         changes_for=lambda now: _to_answer(now, verified_at=now, outcome=workflow.NOT_SUBSTANTIATED),
     )
 
@@ -335,15 +336,14 @@ def do_transfer_tip(tip, *, acting_user, to_body, note="", expected_version=None
     if note:
         text = f"{text}\n{note}"
     concluded = _CONCLUDED_BY_TRANSFER.get(tip.case.status)
+    # The text is never empty: it names the body.
     return _staff_step(
         tip,
         "transfer",
         acting_user,
+        text,
         expected_version=expected_version,
         now=now,
-        note=text,
-        note_needed=True,
-        note_missing="",
         changes_for=lambda now: _to_answer(
             now, outcome=workflow.TRANSFERRED, **({concluded: now} if concluded else {})
         ),
@@ -369,11 +369,10 @@ def do_extend_tip_verification(tip, *, acting_user, reason, expected_version=Non
         tip,
         "extend_verification",
         acting_user,
+        reason,
         expected_version=expected_version,
         now=now,
-        note=reason,
-        note_needed=True,
-        note_missing=_("Say why verification needs more time."),
+        missing=_("Say why verification needs more time."),
         changes_for=changes,
     )
 
@@ -384,73 +383,47 @@ def do_handle_tip(tip, *, acting_user, note, expected_version=None, now=None):
         tip,
         "handle",
         acting_user,
+        note,
         expected_version=expected_version,
         now=now,
-        note=note,
-        note_needed=True,
-        note_missing=_("Write how the tip was dealt with."),
+        missing=_("Write how the tip was dealt with."),
         changes_for=lambda now: _to_answer(now, handled_at=now),
     )
 
 
-def _to_submitter(tip, action, kind, acting_user, text, *, expected_version, now, changes=None, tip_changes=None):
-    case = tip.case
-    _version(case, expected_version)
-    actor = actor_for_tip(acting_user, tip)
-    _check(case, action, actor)
-    text = _text(text, needed=True, limit=MAX_TEXT, missing=_("Write the message to the submitter."))
-    now = now or timezone.now()
-    with transaction.atomic():
-        message = _message(tip, kind, text, author=actor.user, action=action, at=now)
-        event = apply_transition(
-            case,
-            action,
-            actor,
-            now=now,
-            expected_version=expected_version,
-            payload={"message": message.pk},
-            changes=changes,
-        )
-        if tip_changes:
-            _save_tip(tip, **tip_changes)
-    return event
-
-
 def do_answer_tip(tip, *, acting_user, answer, expected_version=None, now=None):
     """The final answer to the submitter, who reads it with the receipt code; the tip closes."""
-    now = now or timezone.now()
-    return _to_submitter(
+    return _staff_step(
         tip,
         "answer",
-        TipMessage.Kind.ANSWER,
         acting_user,
         answer,
         expected_version=expected_version,
         now=now,
-        changes={"closed_at": now, **NO_STEP},
-        tip_changes={"answered_at": now},
+        missing=_("Write the message to the submitter."),
+        changes_for=lambda now: ({"closed_at": now, **NO_STEP}, {"answered_at": now}),
+        kind=TipMessage.Kind.ANSWER,
     )
 
 
 def do_reply_tip(tip, *, acting_user, text, expected_version=None, now=None):
     """A message to the submitter while the tip is open (a question, a progress note)."""
-    return _to_submitter(
-        tip, "reply", TipMessage.Kind.REPLY, acting_user, text, expected_version=expected_version, now=now
+    return _staff_step(
+        tip,
+        "reply",
+        acting_user,
+        text,
+        expected_version=expected_version,
+        now=now,
+        missing=_("Write the message to the submitter."),
+        kind=TipMessage.Kind.REPLY,
     )
 
 
 def do_note_tip(tip, *, acting_user, note, expected_version=None, now=None):
     """An internal note of the tip handlers (never shown to the submitter)."""
     return _staff_step(
-        tip,
-        "note",
-        acting_user,
-        expected_version=expected_version,
-        now=now,
-        note=note,
-        note_needed=True,
-        note_missing=_("Write the note."),
-        changes_for=lambda now: ({}, {}),
+        tip, "note", acting_user, note, expected_version=expected_version, now=now, missing=_("Write the note.")
     )
 
 

@@ -146,6 +146,12 @@ def _handler(request):
     return user
 
 
+def _handler_and_tip(request, tip_id, *, for_update=False):
+    """The tip handler making the request and the tip, once it is in their scope."""
+    user = _handler(request)
+    return user, access.access_tip_by_id(user, tip_id, for_update=for_update)
+
+
 def _detail(view, user) -> dict:
     tip, case = view.tip, view.tip.case
     allowed = workflow.TIP.allowed(case.status, access.actor_for_tip(user, tip).roles)
@@ -209,8 +215,9 @@ def _detail(view, user) -> dict:
     }
 
 
-def _read(request, user, tip_id, purpose=None) -> dict:
-    """The tip's detail for ``user``, decrypted after the read was logged."""
+def _read(request, response, user, tip_id, purpose=None) -> dict:
+    """The tip's detail for ``user``, decrypted after the read was logged; never cached."""
+    response["Cache-Control"] = NO_STORE
     tip = access.access_tip_by_id(user, tip_id)
     view = access.read_tip(user, tip, purpose=purpose or _("Tip handling (API)"), request=request)
     return _detail(view, user)
@@ -248,38 +255,30 @@ def list_tips(request, q: Query[TipListQuery]):
 )
 def tip_detail(request, response: HttpResponse, tip_id: int = TIP_ID, purpose: str = Query("", max_length=200)):
     user = _handler(request)
-    response["Cache-Control"] = NO_STORE
-    return _read(request, user, tip_id, purpose)
+    return _read(request, response, user, tip_id, purpose)
+
+
+def _step(function, **arguments):
+    """A staff step from the request body: ``function(tip, acting_user=..., expected_version=...)``
+    with ``arguments`` mapping each further keyword argument to the body field it comes from."""
+
+    def call(tip, user, body):
+        fields = {name: getattr(body, field) for name, field in arguments.items()}
+        return function(tip, acting_user=user, expected_version=body.expected_version, **fields)
+
+    return call
 
 
 STAFF_ACTIONS = {
-    "screen": lambda tip, user, b: actions.do_screen_tip(
-        tip, acting_user=user, note=b.note, expected_version=b.expected_version
-    ),
-    "verify": lambda tip, user, b: actions.do_verify_tip(
-        tip, acting_user=user, note=b.note, expected_version=b.expected_version
-    ),
-    "find_unfounded": lambda tip, user, b: actions.do_find_tip_unfounded(
-        tip, acting_user=user, note=b.note, expected_version=b.expected_version
-    ),
-    "transfer": lambda tip, user, b: actions.do_transfer_tip(
-        tip, acting_user=user, to_body=b.to_body, note=b.note, expected_version=b.expected_version
-    ),
-    "extend_verification": lambda tip, user, b: actions.do_extend_tip_verification(
-        tip, acting_user=user, reason=b.note, expected_version=b.expected_version
-    ),
-    "handle": lambda tip, user, b: actions.do_handle_tip(
-        tip, acting_user=user, note=b.note, expected_version=b.expected_version
-    ),
-    "answer": lambda tip, user, b: actions.do_answer_tip(
-        tip, acting_user=user, answer=b.text, expected_version=b.expected_version
-    ),
-    "reply": lambda tip, user, b: actions.do_reply_tip(
-        tip, acting_user=user, text=b.text, expected_version=b.expected_version
-    ),
-    "note": lambda tip, user, b: actions.do_note_tip(
-        tip, acting_user=user, note=b.note, expected_version=b.expected_version
-    ),
+    "screen": _step(actions.do_screen_tip, note="note"),
+    "verify": _step(actions.do_verify_tip, note="note"),
+    "find_unfounded": _step(actions.do_find_tip_unfounded, note="note"),
+    "transfer": _step(actions.do_transfer_tip, to_body="to_body", note="note"),
+    "extend_verification": _step(actions.do_extend_tip_verification, reason="note"),
+    "handle": _step(actions.do_handle_tip, note="note"),
+    "answer": _step(actions.do_answer_tip, answer="text"),
+    "reply": _step(actions.do_reply_tip, text="text"),
+    "note": _step(actions.do_note_tip, note="note"),
 }
 
 
@@ -292,12 +291,10 @@ STAFF_ACTIONS = {
     "Text: answer, reply. to_body: transfer.",
 )
 def tip_action(request, body: TipActionIn, response: HttpResponse, action: StaffAction, tip_id: int = TIP_ID):
-    user = _handler(request)
     with transaction.atomic():
-        tip = access.access_tip_by_id(user, tip_id, for_update=True)
+        user, tip = _handler_and_tip(request, tip_id, for_update=True)
         STAFF_ACTIONS[action](tip, user, body)
-    response["Cache-Control"] = NO_STORE
-    return _read(request, user, tip_id)
+    return _read(request, response, user, tip_id)
 
 
 @router.post(
@@ -307,11 +304,9 @@ def tip_action(request, body: TipActionIn, response: HttpResponse, action: Staff
     summary="Propose a reward (a second tip handler decides)",
 )
 def propose_reward(request, body: RewardIn, response: HttpResponse, tip_id: int = TIP_ID):
-    user = _handler(request)
-    tip = access.access_tip_by_id(user, tip_id)
+    user, tip = _handler_and_tip(request, tip_id)
     actions.do_propose_tip_reward(tip, acting_user=user, amount=body.amount, basis=body.basis)
-    response["Cache-Control"] = NO_STORE
-    return Status(201, _read(request, user, tip_id))
+    return Status(201, _read(request, response, user, tip_id))
 
 
 @router.post(
@@ -323,14 +318,12 @@ def propose_reward(request, body: RewardIn, response: HttpResponse, tip_id: int 
 def decide_reward(
     request, body: RewardDecisionIn, response: HttpResponse, tip_id: int = TIP_ID, reward_id: int = ITEM_ID
 ):
-    user = _handler(request)
-    tip = access.access_tip_by_id(user, tip_id)
+    user, tip = _handler_and_tip(request, tip_id)
     reward = TipReward.objects.filter(tip=tip, pk=reward_id).first()
     if reward is None:
         raise Http404
     actions.do_decide_tip_reward(tip, reward, acting_user=user, approve=body.approve, note=body.note)
-    response["Cache-Control"] = NO_STORE
-    return _read(request, user, tip_id)
+    return _read(request, response, user, tip_id)
 
 
 @router.post(
@@ -340,8 +333,7 @@ def decide_reward(
     summary="The contact the submitter chose to leave (the read is logged)",
 )
 def reveal_contact(request, body: PurposeIn, response: HttpResponse, tip_id: int = TIP_ID):
-    user = _handler(request)
-    tip = access.access_tip_by_id(user, tip_id)
+    user, tip = _handler_and_tip(request, tip_id)
     contact = access.reveal_tip_contact(user, tip, purpose=body.purpose, request=request)
     response["Cache-Control"] = NO_STORE
     return {"contact": contact}
@@ -355,8 +347,7 @@ def reveal_contact(request, body: PurposeIn, response: HttpResponse, tip_id: int
     summary="A photo of a tip (the read is logged)",
 )
 def tip_photo(request, tip_id: int = TIP_ID, photo_id: int = ITEM_ID):
-    user = _handler(request)
-    tip = access.access_tip_by_id(user, tip_id)
+    user, tip = _handler_and_tip(request, tip_id)
     data, content_type = access.read_attachment(user, tip, photo_id, request=request)
     response = HttpResponse(data, content_type=content_type)
     response["Cache-Control"] = "private, no-store"

@@ -10,6 +10,7 @@ read. Every view is parse → access → act → respond (``tips/access.py``, ``
 """
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
@@ -203,74 +204,56 @@ def tip_handler_required(view):
 
 @dataclass(frozen=True)
 class Spec:
+    """A step offered on the tip page: its label, its form, the action function and ``arguments``,
+    which maps each keyword argument of the function (besides ``acting_user`` and
+    ``expected_version``) to the form field it comes from. Primary steps are offered first."""
+
     label: str
     form: type
-    call: object
+    function: Callable
+    arguments: dict
     primary: bool = True
 
+    def call(self, tip, user, data):
+        fields = {name: data[field] for name, field in self.arguments.items()}
+        return self.function(tip, acting_user=user, expected_version=data["expected_version"], **fields)
 
-def _version(data):
-    return data["expected_version"]
 
+# Most steps take only a note, from the form's note field.
+NOTE = {"note": "note"}
 
 ACTIONS = {
-    "screen": Spec(
-        gettext_lazy("Screened: verify it"),
-        forms.NoteForm,
-        lambda tip, user, d: actions.do_screen_tip(tip, acting_user=user, note=d["note"], expected_version=_version(d)),
-    ),
-    "verify": Spec(
-        gettext_lazy("Substantiated: handle it"),
-        forms.RequiredNoteForm,
-        lambda tip, user, d: actions.do_verify_tip(tip, acting_user=user, note=d["note"], expected_version=_version(d)),
-    ),
+    "screen": Spec(gettext_lazy("Screened: verify it"), forms.NoteForm, actions.do_screen_tip, NOTE),
+    "verify": Spec(gettext_lazy("Substantiated: handle it"), forms.RequiredNoteForm, actions.do_verify_tip, NOTE),
     "find_unfounded": Spec(
-        gettext_lazy("Not substantiated"),
-        forms.RequiredNoteForm,
-        lambda tip, user, d: actions.do_find_tip_unfounded(
-            tip, acting_user=user, note=d["note"], expected_version=_version(d)
-        ),
+        gettext_lazy("Not substantiated"), forms.RequiredNoteForm, actions.do_find_tip_unfounded, NOTE
     ),
-    "handle": Spec(
-        gettext_lazy("Handled"),
-        forms.RequiredNoteForm,
-        lambda tip, user, d: actions.do_handle_tip(tip, acting_user=user, note=d["note"], expected_version=_version(d)),
-    ),
+    "handle": Spec(gettext_lazy("Handled"), forms.RequiredNoteForm, actions.do_handle_tip, NOTE),
     "answer": Spec(
-        gettext_lazy("Answer the submitter and close"),
-        forms.MessageForm,
-        lambda tip, user, d: actions.do_answer_tip(
-            tip, acting_user=user, answer=d["text"], expected_version=_version(d)
-        ),
+        gettext_lazy("Answer the submitter and close"), forms.MessageForm, actions.do_answer_tip, {"answer": "text"}
     ),
     "transfer": Spec(
         gettext_lazy("Transfer to the body with authority"),
         forms.TransferForm,
-        lambda tip, user, d: actions.do_transfer_tip(
-            tip, acting_user=user, to_body=d["to_body"], note=d["note"], expected_version=_version(d)
-        ),
+        actions.do_transfer_tip,
+        {"to_body": "to_body", "note": "note"},
         primary=False,
     ),
     "extend_verification": Spec(
         gettext_lazy("Extend verification once"),
         forms.ReasonForm,
-        lambda tip, user, d: actions.do_extend_tip_verification(
-            tip, acting_user=user, reason=d["note"], expected_version=_version(d)
-        ),
+        actions.do_extend_tip_verification,
+        {"reason": "note"},
         primary=False,
     ),
     "reply": Spec(
         gettext_lazy("Message to the submitter"),
         forms.MessageForm,
-        lambda tip, user, d: actions.do_reply_tip(tip, acting_user=user, text=d["text"], expected_version=_version(d)),
+        actions.do_reply_tip,
+        {"text": "text"},
         primary=False,
     ),
-    "note": Spec(
-        gettext_lazy("Internal note"),
-        forms.InternalNoteForm,
-        lambda tip, user, d: actions.do_note_tip(tip, acting_user=user, note=d["note"], expected_version=_version(d)),
-        primary=False,
-    ),
+    "note": Spec(gettext_lazy("Internal note"), forms.InternalNoteForm, actions.do_note_tip, NOTE, primary=False),
 }
 
 
