@@ -12,6 +12,7 @@ of the case row, which holds nothing confidential (``access.py``).
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -179,6 +180,11 @@ def _update(grievance: Grievance, **fields) -> None:
     for name, value in fields.items():
         if not hasattr(value, "resolve_expression"):
             setattr(grievance, name, value)
+
+
+def _start_step(step: str, started_at: dt.datetime, due_at: dt.datetime) -> dict:
+    """The case changes that start the deadline step ``step`` (the counterpart of ``NO_STEP``)."""
+    return {"step": step, "step_started_at": started_at, "step_due_at": due_at, "overdue_marked": False}
 
 
 def _unit_ref(unit: Unit | None) -> dict:
@@ -491,14 +497,7 @@ def do_assign_grievance(
                 "report_due_on": report_due_on.isoformat() if report_due_on else "",
                 "notice_due": notice_due.isoformat(),
             },
-            changes={
-                "owner_unit_id": unit.pk,
-                "dispatched_at": now,
-                "step": wf.NOTICE,
-                "step_started_at": now,
-                "step_due_at": notice_due,
-                "overdue_marked": False,
-            },
+            changes={"owner_unit_id": unit.pk, "dispatched_at": now, **_start_step(wf.NOTICE, now, notice_due)},
         )
         staff = access.staff_of(acting_user)
         _update(
@@ -569,13 +568,7 @@ def do_object_to_assignment(case, *, acting_user, reason, expected_version=None,
             expected_version=expected_version,
             reason=reason,
             payload=_unit_ref(grievance.authority_unit),
-            changes={
-                "owner_unit_id": None,
-                "step": wf.TRIAGE,
-                "step_started_at": now,
-                "step_due_at": triage_due,
-                "overdue_marked": False,
-            },
+            changes={"owner_unit_id": None, **_start_step(wf.TRIAGE, now, triage_due)},
         )
         _update(
             grievance,
@@ -607,14 +600,7 @@ def do_admit_grievance(case, *, acting_user, text, expected_version=None, now=No
             now=now,
             expected_version=expected_version,
             payload={"handle_due": due.isoformat()},
-            changes={
-                "accepted_at": now,
-                "handle_due_at": due,
-                "step": wf.HANDLE,
-                "step_started_at": now,
-                "step_due_at": due,
-                "overdue_marked": False,
-            },
+            changes={"accepted_at": now, "handle_due_at": due, **_start_step(wf.HANDLE, now, due)},
         )
         _update(grievance, noticed_at=now, accepted_at=now, handle_due_at=due)
         Document.objects.create(
@@ -821,6 +807,64 @@ def next_level(unit: Unit | None, grievance: Grievance) -> Unit | None:
     return parent
 
 
+@dataclass(frozen=True)
+class _Appeal:
+    """What the petitioner asks the next level up for: a review (Art. 35) or a re-review (Art. 36).
+
+    ``step`` is its deadline step (``wf.REVIEW`` or ``wf.REREVIEW``) and names the rest: the action
+    ``request_<step>``, the event's ``<step>_due`` and the grievance's ``<step>_unit``,
+    ``<step>_requested_at``, ``<step>_due_at`` and ``<step>_grounds``."""
+
+    step: str
+    answered_on: str  # the grievance field: the day the petitioner received the answer challenged
+    answered_by: str  # the grievance field: the body that gave it; the request goes to its parent
+    check: Callable  # rules: refuses a request made after the statutory period
+    answer_due: Callable  # rules: when the next level must answer
+
+
+_REVIEW = _Appeal(wf.REVIEW, "reply_served_on", "authority_unit", rules.check_review_request, rules.review_answer_due)
+_REREVIEW = _Appeal(
+    wf.REREVIEW, "review_served_on", "review_unit", rules.check_rereview_request, rules.rereview_answer_due
+)
+
+
+def _ask_next_level(grievance, appeal: _Appeal, *, acting_user, grounds, has_token, received_on, expected_version, now):
+    """The petitioner's request for ``appeal``, once the grievance's state admits it: within the
+    statutory period of receiving the answer challenged, to the level above the body that gave it
+    (None: a grievance officer names it, ``do_route_review``), whose deadline becomes the step."""
+    action = f"request_{appeal.step}"
+    actor = permitted(grievance, action, acting_user, has_token=has_token, expected_version=expected_version)
+    received_at = _received(received_on, now)
+    _obey(appeal.check, _start_of(getattr(grievance, appeal.answered_on)), received_at, _calendar())
+    grounds = _text(grounds, _("Grounds"), MAX_REQUEST, required=False)
+    unit = next_level(getattr(grievance, appeal.answered_by), grievance)
+    due = appeal.answer_due(received_at, _calendar())
+    with transaction.atomic():
+        event = _apply(
+            grievance,
+            action,
+            actor,
+            now=now,
+            expected_version=expected_version,
+            payload={**_unit_ref(unit), f"{appeal.step}_due": due.isoformat()},
+            changes={
+                "owner_unit_id": unit.pk if unit else None,
+                "closed_at": None,
+                **_start_step(appeal.step, received_at, due),
+            },
+        )
+        _update(
+            grievance,
+            **{
+                f"{appeal.step}_unit": unit,
+                f"{appeal.step}_requested_at": received_at,
+                f"{appeal.step}_due_at": due,
+                f"{appeal.step}_grounds": grounds,
+            },
+        )
+    return event
+
+
 def do_request_review(
     case, *, acting_user, grounds="", has_token=False, received_on=None, expected_version=None, now=None
 ):
@@ -838,37 +882,16 @@ def do_request_review(
         )
     if case.status in (wf.IN_REREVIEW, wf.FINAL):
         _obey(rules.check_not_rereviewed, True)
-    actor = permitted(grievance, "request_review", acting_user, has_token=has_token, expected_version=expected_version)
-    received_at = _received(received_on, now)
-    _obey(rules.check_review_request, _start_of(grievance.reply_served_on), received_at, _calendar())
-    grounds = _text(grounds, _("Grounds"), MAX_REQUEST, required=False)
-    unit = next_level(grievance.authority_unit, grievance)
-    due = rules.review_answer_due(received_at, _calendar())
-    with transaction.atomic():
-        event = _apply(
-            grievance,
-            "request_review",
-            actor,
-            now=now,
-            expected_version=expected_version,
-            payload={**_unit_ref(unit), "review_due": due.isoformat()},
-            changes={
-                "owner_unit_id": unit.pk if unit else None,
-                "closed_at": None,
-                "step": wf.REVIEW,
-                "step_started_at": received_at,
-                "step_due_at": due,
-                "overdue_marked": False,
-            },
-        )
-        _update(
-            grievance,
-            review_unit=unit,
-            review_requested_at=received_at,
-            review_due_at=due,
-            review_grounds=grounds,
-        )
-    return event
+    return _ask_next_level(
+        grievance,
+        _REVIEW,
+        acting_user=acting_user,
+        grounds=grounds,
+        has_token=has_token,
+        received_on=received_on,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
 def do_route_review(case, *, acting_user, unit, expected_version=None, now=None):
@@ -894,16 +917,20 @@ def do_route_review(case, *, acting_user, unit, expected_version=None, now=None)
     return event
 
 
+def _opinion(outcome, text, basis, label) -> tuple[str, str]:
+    """The checked ``text`` (called ``label``) and ``basis`` of a review or re-review opinion."""
+    if outcome not in Grievance.ReviewOutcome.values:
+        raise Invalid(_("Choose whether the decision is upheld or changed."))
+    return _text(text, label, MAX_DOCUMENT), _text(basis, _("Legal basis"), MAX_DOCUMENT, required=False)
+
+
 def do_answer_review(case, *, acting_user, outcome, text, basis="", served_on=None, expected_version=None, now=None):
     """The reviewing body's written review opinion (复查意见, Art. 35). The 30 days for asking a
     re-review run from the day the petitioner received it (``served_on``, default today)."""
     grievance = case.grievance
     actor = permitted(grievance, "answer_review", acting_user, expected_version=expected_version)
     now = now or timezone.now()
-    if outcome not in Grievance.ReviewOutcome.values:
-        raise Invalid(_("Choose whether the decision is upheld or changed."))
-    text = _text(text, _("Review opinion"), MAX_DOCUMENT)
-    basis = _text(basis, _("Legal basis"), MAX_DOCUMENT, required=False)
+    text, basis = _opinion(outcome, text, basis, _("Review opinion"))
     served_on = _served(served_on, now, now)
     rereview_by = rules.rereview_request_deadline(_start_of(served_on), _calendar())
     with transaction.atomic():
@@ -952,39 +979,16 @@ def do_request_rereview(
                 "(Regulations on Letters and Visits Work (2022), Art. 35-36)"
             )
         )
-    actor = permitted(
-        grievance, "request_rereview", acting_user, has_token=has_token, expected_version=expected_version
+    return _ask_next_level(
+        grievance,
+        _REREVIEW,
+        acting_user=acting_user,
+        grounds=grounds,
+        has_token=has_token,
+        received_on=received_on,
+        expected_version=expected_version,
+        now=now,
     )
-    received_at = _received(received_on, now)
-    _obey(rules.check_rereview_request, _start_of(grievance.review_served_on), received_at, _calendar())
-    grounds = _text(grounds, _("Grounds"), MAX_REQUEST, required=False)
-    unit = next_level(grievance.review_unit, grievance)
-    due = rules.rereview_answer_due(received_at, _calendar())
-    with transaction.atomic():
-        event = _apply(
-            grievance,
-            "request_rereview",
-            actor,
-            now=now,
-            expected_version=expected_version,
-            payload={**_unit_ref(unit), "rereview_due": due.isoformat()},
-            changes={
-                "owner_unit_id": unit.pk if unit else None,
-                "closed_at": None,
-                "step": wf.REREVIEW,
-                "step_started_at": received_at,
-                "step_due_at": due,
-                "overdue_marked": False,
-            },
-        )
-        _update(
-            grievance,
-            rereview_unit=unit,
-            rereview_requested_at=received_at,
-            rereview_due_at=due,
-            rereview_grounds=grounds,
-        )
-    return event
 
 
 def do_answer_rereview(case, *, acting_user, outcome, text, basis="", expected_version=None, now=None):
@@ -993,10 +997,7 @@ def do_answer_rereview(case, *, acting_user, outcome, text, basis="", expected_v
     grievance = case.grievance
     actor = permitted(grievance, "answer_rereview", acting_user, expected_version=expected_version)
     now = now or timezone.now()
-    if outcome not in Grievance.ReviewOutcome.values:
-        raise Invalid(_("Choose whether the decision is upheld or changed."))
-    text = _text(text, _("Re-review opinion"), MAX_DOCUMENT)
-    basis = _text(basis, _("Legal basis"), MAX_DOCUMENT, required=False)
+    text, basis = _opinion(outcome, text, basis, _("Re-review opinion"))
     _no_open_hearing(grievance)
     with transaction.atomic():
         event = _apply(

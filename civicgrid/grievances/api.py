@@ -95,6 +95,48 @@ def _staff(user, username: str | None):
     return staff.user
 
 
+def _matter(user, body: SubmitIn | RecordIn) -> dict:
+    """The arguments of a new matter, submitted (``SubmitIn``) or registered (``RecordIn``), for
+    ``do_submit_grievance`` and ``do_record_grievance``."""
+    return {
+        "category": _category(body.category),
+        "region": _region(body.region),
+        "petitioner_name": body.petitioner_name,
+        "petitioner_address": body.petitioner_address,
+        "petitioner_contact": body.petitioner_contact,
+        "request": body.request,
+        "facts_and_reasons": body.facts_and_reasons,
+        "complained_about": body.complained_about,
+        "complained_unit": _unit(user, body.complained_unit),
+        "earlier_number": body.earlier_number,
+        "new_facts": body.new_facts,
+    }
+
+
+def _receipt(result: actions.Submitted) -> Status:
+    """The answer to a submission or registration: 201 with the receipt number and private follow
+    link of a new grievance, 200 with those of the one a retried request created, or 200 with
+    ``linked`` when it was recorded on the same matter being handled (Art. 19)."""
+    case = result.case
+    if result.linked:
+        # The matter being handled is someone's: its private link is not handed out here.
+        return Status(200, {"number": case.number, "status": case.status, "linked": True})
+    out = {
+        "number": case.number,
+        "status": case.status,
+        "tracking_token": case.tracking_token,
+        "follow_url": f"/grievances/follow/{case.tracking_token}/",
+    }
+    return Status(201 if result.created else 200, out)
+
+
+def _document(acc: access.GrievanceAccess, document_id: int) -> Document:
+    doc = Document.objects.select_related("unit").filter(grievance=acc.grievance, pk=document_id).first()
+    if doc is None:
+        raise Http404
+    return doc
+
+
 # --- residents ------------------------------------------------------------------------------
 
 
@@ -115,26 +157,9 @@ def _staff(user, username: str | None):
 def submit(request, body: SubmitIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80)):
     caller = request.auth
     key = f"{caller.client}:{idempotency_key}" if idempotency_key else None
-    result = actions.do_submit_grievance(
-        acting_user=caller.user,
-        category=_category(body.category),
-        region=_region(body.region),
-        petitioner_name=body.petitioner_name,
-        petitioner_address=body.petitioner_address,
-        petitioner_contact=body.petitioner_contact,
-        request=body.request,
-        facts_and_reasons=body.facts_and_reasons,
-        complained_about=body.complained_about,
-        complained_unit=_unit(None, body.complained_unit),
-        earlier_number=body.earlier_number,
-        new_facts=body.new_facts,
-        idempotency_key=key,
-    )
+    result = actions.do_submit_grievance(acting_user=caller.user, **_matter(None, body), idempotency_key=key)
     case = result.case
-    if result.linked:
-        # The matter being handled is someone's: its private link is not handed out here.
-        return Status(200, {"number": case.number, "status": case.status, "linked": True})
-    if not result.created:
+    if not result.linked and not result.created:
         g = case.grievance
         same = (
             case.reporter_id == getattr(caller.user, "pk", None)
@@ -143,13 +168,7 @@ def submit(request, body: SubmitIn, idempotency_key: str | None = Header(None, a
         )
         if not same:
             raise Conflict(_("This Idempotency-Key was already used for another submission."))
-    out = {
-        "number": case.number,
-        "status": case.status,
-        "tracking_token": case.tracking_token,
-        "follow_url": f"/grievances/follow/{case.tracking_token}/",
-    }
-    return Status(201 if result.created else 200, out)
+    return _receipt(result)
 
 
 @router.get(
@@ -217,9 +236,7 @@ def follow(request, response: HttpResponse, token: str = TOKEN):
 )
 def follow_document(request, response: HttpResponse, token: str = TOKEN, document_id: int = DOC_ID):
     acc = access.access_grievance_by_token(request.auth.user, token)
-    doc = Document.objects.select_related("unit").filter(grievance=acc.grievance, pk=document_id).first()
-    if doc is None:
-        raise Http404
+    doc = _document(acc, document_id)
     response["Cache-Control"] = NO_STORE
     return present.document_out(doc, acc.case.number)
 
@@ -305,33 +322,16 @@ def record(request, body: RecordIn, idempotency_key: str | None = Header(None, a
     result = actions.do_record_grievance(
         acting_user=user,
         channel=body.channel,
-        category=_category(body.category),
-        region=_region(body.region),
-        petitioner_name=body.petitioner_name,
-        petitioner_address=body.petitioner_address,
-        petitioner_contact=body.petitioner_contact,
-        request=body.request,
-        facts_and_reasons=body.facts_and_reasons,
-        complained_about=body.complained_about,
-        complained_unit=_unit(user, body.complained_unit),
+        **_matter(user, body),
         received_on=body.received_on,
         record_confirmed=body.record_confirmed,
-        earlier_number=body.earlier_number,
-        new_facts=body.new_facts,
         idempotency_key=key,
     )
     case = result.case
-    if result.linked:
-        return Status(200, {"number": case.number, "status": case.status, "linked": True})
-    if not result.created and case.grievance.office_id != getattr(org_access.staff_of(user), "unit_id", None):
+    retried = not result.linked and not result.created
+    if retried and case.grievance.office_id != getattr(org_access.staff_of(user), "unit_id", None):
         raise Conflict(_("This Idempotency-Key was already used for another submission."))
-    out = {
-        "number": case.number,
-        "status": case.status,
-        "tracking_token": case.tracking_token,
-        "follow_url": f"/grievances/follow/{case.tracking_token}/",
-    }
-    return Status(201 if result.created else 200, out)
+    return _receipt(result)
 
 
 @router.get(
@@ -448,9 +448,7 @@ def grievance_detail(request, response: HttpResponse, case_id: int = CASE_ID):
 def grievance_document(request, response: HttpResponse, case_id: int = CASE_ID, document_id: int = DOC_ID):
     user = _staff_user(request)
     acc = access.access_grievance_by_id(user, case_id)
-    doc = Document.objects.select_related("unit").filter(grievance=acc.grievance, pk=document_id).first()
-    if doc is None:
-        raise Http404
+    doc = _document(acc, document_id)
     access.read_file(user, acc, purpose=API_PURPOSE, request=request)
     response["Cache-Control"] = NO_STORE
     return present.document_out(doc, acc.case.number)
