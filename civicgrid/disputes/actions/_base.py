@@ -141,6 +141,13 @@ def _transition(dispute, action, actor, *, now, payload=None, changes=None, expe
     )
 
 
+def _save(obj, **fields) -> None:
+    """Write ``fields`` to ``obj``'s row (an UPDATE of those columns only) and onto ``obj``."""
+    type(obj).objects.filter(pk=obj.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(obj, name, value)
+
+
 # --- input helpers --------------------------------------------------------------------------
 
 
@@ -244,6 +251,12 @@ def _clean_parties(parties) -> list[PartyIn]:
     if len(parties) > MAX_PARTIES:
         raise Invalid(_("At most %(n)s parties.") % {"n": MAX_PARTIES})
     return parties
+
+
+def _cause_and_place(cause, place) -> tuple[str, str]:
+    """What the dispute is about (required) and where, as registered."""
+    cause = _text(cause, limit=MAX_CAUSE, required_message=_("Say what the dispute is about."))
+    return cause, _text(place, limit=MAX_PLACE)
 
 
 def _neutral_description(category) -> str:

@@ -14,6 +14,7 @@ from civicgrid.disputes.actions._base import (
     _date_text,
     _past_date,
     _refused,
+    _save,
     _start_of,
     _text,
     _transition,
@@ -110,10 +111,8 @@ def do_record_court_acceptance(
         fields = dict(result=JudicialConfirmation.Result.NOT_ACCEPTED, decided_on=on, result_note=note)
         payload = {"confirmation": jc.pk, "on": on.isoformat(), "late": late}
     with transaction.atomic():
-        JudicialConfirmation.objects.filter(pk=jc.pk).update(**fields)
+        _save(jc, **fields)
         _transition(dispute, action, actor, now=now, expected_version=expected_version, payload=payload)
-    for k, v in fields.items():
-        setattr(jc, k, v)
     return jc
 
 
@@ -127,7 +126,7 @@ def do_record_court_extension(dispute, *, acting_user, expected_version=None, no
         raise _refused(e) from e
     decide_by = rules.court_decide_by(jc.accepted_on, extended=True)
     with transaction.atomic():
-        JudicialConfirmation.objects.filter(pk=jc.pk).update(extended=True, decide_by=decide_by)
+        _save(jc, extended=True, decide_by=decide_by)
         _transition(
             dispute,
             "court_extend",
@@ -136,7 +135,6 @@ def do_record_court_extension(dispute, *, acting_user, expected_version=None, no
             expected_version=expected_version,
             payload={"confirmation": jc.pk, "decide_by": decide_by.isoformat()},
         )
-    jc.extended, jc.decide_by = True, decide_by
     return jc
 
 
@@ -158,7 +156,7 @@ def do_record_court_decision(
     note = _text(note, limit=500)
     late = rules.is_late(jc.decide_by, on)
     with transaction.atomic():
-        JudicialConfirmation.objects.filter(pk=jc.pk).update(result=result, decided_on=on, result_note=note)
+        _save(jc, result=result, decided_on=on, result_note=note)
         _transition(
             dispute,
             action,
@@ -169,9 +167,7 @@ def do_record_court_decision(
         )
         if not confirmed:
             # The agreement was found invalid: the dispute is unresolved again.
-            Dispute.objects.filter(pk=dispute.pk).update(outcome=Dispute.Outcome.NONE)
-            dispute.outcome = Dispute.Outcome.NONE
-    jc.result, jc.decided_on, jc.result_note = result, on, note
+            _save(dispute, outcome=Dispute.Outcome.NONE)
     return jc
 
 
@@ -188,8 +184,7 @@ def do_remediate(dispute, *, acting_user, expected_version=None, now=None):
             expected_version=expected_version,
             payload={"round": dispute.consent_round + 1},
         )
-        Dispute.objects.filter(pk=dispute.pk).update(consent_round=dispute.consent_round + 1)
-        dispute.consent_round += 1
+        _save(dispute, consent_round=dispute.consent_round + 1)
     return event
 
 
@@ -246,8 +241,7 @@ def do_close_dispute(dispute, *, acting_user, expected_version=None, now=None):
         event = _transition(
             dispute, "close", actor, now=now, expected_version=expected_version, changes={"closed_at": now, **NO_STEP}
         )
-        Dispute.objects.filter(pk=dispute.pk).update(ended_at=now)
-        dispute.ended_at = now
+        _save(dispute, ended_at=now)
     return event
 
 
@@ -298,7 +292,6 @@ def do_record_police_feedback(
     feedback = _text(feedback, limit=MAX_TEXT, required_message=_("Write what the police did."))
     now = now or timezone.now()
     with transaction.atomic():
-        PoliceReferral.objects.filter(pk=referral.pk).update(feedback=feedback, feedback_at=now)
         _transition(
             dispute,
             "police_feedback",
@@ -307,7 +300,7 @@ def do_record_police_feedback(
             expected_version=expected_version,
             payload={"referral": referral.pk},
         )
-    referral.feedback, referral.feedback_at = feedback, now
+        _save(referral, feedback=feedback, feedback_at=now)
     return referral
 
 
@@ -330,6 +323,5 @@ def do_record_criminal_case(dispute, *, on, acting_user, note="", expected_versi
             expected_version=expected_version,
             payload={"on": on.isoformat()},
         )
-        Dispute.objects.filter(pk=dispute.pk).update(became_criminal_at=at, criminal_note=note)
-        dispute.became_criminal_at, dispute.criminal_note = at, note
+        _save(dispute, became_criminal_at=at, criminal_note=note)
     return event

@@ -25,6 +25,7 @@ from civicgrid.disputes.actions._base import (
     _messages,
     _past_date,
     _refused,
+    _save,
     _text,
     _transition,
     permitted,
@@ -61,8 +62,7 @@ def do_assign_mediators(dispute, *, mediators, acting_user, chosen_by_parties=Fa
             payload={"mediators": sorted(chosen), "chosen_by_parties": bool(chosen_by_parties)},
         )
         dispute.mediators.set(list(chosen.values()))
-        Dispute.objects.filter(pk=dispute.pk).update(mediators_chosen_by_parties=bool(chosen_by_parties))
-        dispute.mediators_chosen_by_parties = bool(chosen_by_parties)
+        _save(dispute, mediators_chosen_by_parties=bool(chosen_by_parties))
     return event
 
 
@@ -141,8 +141,7 @@ def do_record_consent(
             dispute, action, actor, now=now, expected_version=expected_version, payload=payload, changes=changes
         )
         if not accepted:
-            Dispute.objects.filter(pk=dispute.pk).update(outcome=Dispute.Outcome.REFUSED, ended_at=now)
-            dispute.outcome, dispute.ended_at = Dispute.Outcome.REFUSED, now
+            _save(dispute, outcome=Dispute.Outcome.REFUSED, ended_at=now)
     return consent
 
 
@@ -187,15 +186,13 @@ def do_start_mediation(dispute, *, acting_user, agreed_days=None, expected_versi
             payload={"days": days, "agreed": agreed_days is not None, "ends": end.isoformat()},
             changes={"accepted_at": now, **_period_changes(end, start)},
         )
-        fields = {
-            "mediation_started_at": dispute.mediation_started_at or now,
-            "period_days": days,
-            "period_agreed": agreed_days is not None,
-            "period_ends_at": end,
-        }
-        Dispute.objects.filter(pk=dispute.pk).update(**fields)
-        for k, v in fields.items():
-            setattr(dispute, k, v)
+        _save(
+            dispute,
+            mediation_started_at=dispute.mediation_started_at or now,
+            period_days=days,
+            period_agreed=agreed_days is not None,
+            period_ends_at=end,
+        )
     return event
 
 
@@ -219,9 +216,7 @@ def do_extend_period(dispute, *, days, acting_user, expected_version=None, now=N
             payload={"days": days, "ends": end.isoformat()},
             changes={"step_due_at": end, "handle_due_at": end, "overdue_marked": False},
         )
-        total = (dispute.period_days or 0) + days
-        Dispute.objects.filter(pk=dispute.pk).update(period_ends_at=end, period_days=total, period_agreed=True)
-        dispute.period_ends_at, dispute.period_days, dispute.period_agreed = end, total, True
+        _save(dispute, period_ends_at=end, period_days=(dispute.period_days or 0) + days, period_agreed=True)
     return event
 
 
@@ -390,8 +385,7 @@ def do_reach_agreement(
                 drafted_by=acting_user,
             )
         else:
-            Agreement.objects.filter(pk=draft.pk).update(effective_on=effective_on)
-            draft.effective_on = effective_on
+            _save(draft, effective_on=effective_on)
             agreement = draft
         _transition(
             dispute,
@@ -402,8 +396,7 @@ def do_reach_agreement(
             payload={"agreement": agreement.pk, "form": form, "effective_on": effective_on.isoformat()},
             changes={"handled_at": now, "handled_on_time": on_time, **NO_STEP},
         )
-        Dispute.objects.filter(pk=dispute.pk).update(outcome=Dispute.Outcome.AGREED, agreed_at=now)
-        dispute.outcome, dispute.agreed_at = Dispute.Outcome.AGREED, now
+        _save(dispute, outcome=Dispute.Outcome.AGREED, agreed_at=now)
     return agreement
 
 
@@ -432,14 +425,12 @@ def do_terminate_mediation(dispute, *, ground, routes, acting_user, note="", exp
             payload={"ground": ground, "routes": routes},
             changes={"closed_at": now, **NO_STEP},
         )
-        fields = dict(
+        _save(
+            dispute,
             outcome=Dispute.Outcome.TERMINATED,
             ended_at=now,
             termination_ground=ground,
             routes_explained=routes,
             termination_note=note,
         )
-        Dispute.objects.filter(pk=dispute.pk).update(**fields)
-        for k, v in fields.items():
-            setattr(dispute, k, v)
     return event

@@ -16,9 +16,8 @@ from civicgrid.disputes import rules
 from civicgrid.disputes import workflow as wf
 from civicgrid.disputes.access import creation_roles
 from civicgrid.disputes.actions._base import (
-    MAX_CAUSE,
-    MAX_PLACE,
     PartyIn,
+    _cause_and_place,
     _clean_parties,
     _dispute_category,
     _location,
@@ -121,8 +120,7 @@ def do_apply_for_mediation(
     dispute the first one created. The applicant follows it with the case's private link."""
     category = _dispute_category(category)
     region = _region(region_code)
-    cause = _text(cause, limit=MAX_CAUSE, required_message=_("Say what the dispute is about."))
-    place = _text(place, limit=MAX_PLACE)
+    cause, place = _cause_and_place(cause, place)
     parties = _clean_parties([PartyIn(applicant.name, Party.Role.APPLICANT, applicant.contact, applicant.kind)])
     parties += _clean_parties(others)
     try:
@@ -171,8 +169,7 @@ def do_identify_dispute(
     if not roles:
         raise Forbidden(_("Only a grid worker or dispatcher of this place, or a mediator, may register it here."))
     category = _dispute_category(category)
-    cause = _text(cause, limit=MAX_CAUSE, required_message=_("Say what the dispute is about."))
-    place = _text(place, limit=MAX_PLACE)
+    cause, place = _cause_and_place(cause, place)
     dispute, _created = _create(
         action="identify",
         actor=Actor(acting_user, roles),
@@ -219,8 +216,7 @@ def do_receive_referral(
         raise Forbidden(_("Only a mediator of an organisation serving this place may register a referral."))
     category = _dispute_category(category)
     now = now or timezone.now()
-    cause = _text(cause, limit=MAX_CAUSE, required_message=_("Say what the dispute is about."))
-    place = _text(place, limit=MAX_PLACE)
+    cause, place = _cause_and_place(cause, place)
     referred_by = _text(referred_by, limit=200, required_message=_("Name the court or police station."))
     received_at = received_at or now
     if received_at > now:

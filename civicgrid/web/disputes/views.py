@@ -30,6 +30,7 @@ from civicgrid.disputes.access import (
     RECORD_ROLES,
     access_dispute_by_id,
     access_dispute_by_token,
+    may_read_record,
     read_record,
     roles_on_dispute,
     visible_disputes,
@@ -82,6 +83,11 @@ def deadline_colour(start, due, now) -> str | None:
     if start is None or due <= start:
         return "green"
     return "yellow" if (now - start) / (due - start) >= 0.8 else "green"
+
+
+def _period_colour(dispute, now) -> str | None:
+    """The colour of the dispute's mediation period, counted from its start (or receipt)."""
+    return deadline_colour(dispute.mediation_started_at or dispute.received_at, dispute.period_ends_at, now)
 
 
 # --- residents ------------------------------------------------------------------------------
@@ -143,7 +149,7 @@ def _rows(qs, now):
         qs.select_related("case", "case__category", "organisation").order_by("period_ends_at", "pk")[:DESK_LIMIT]
     )
     for d in rows:
-        d.colour = deadline_colour(d.mediation_started_at or d.received_at, d.period_ends_at, now)
+        d.colour = _period_colour(d, now)
     return rows
 
 
@@ -187,31 +193,22 @@ def register(request):
     form = f.RegisterForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        parties = [actions.PartyIn(n, "other", c) for n, c in form.parties()]
+        common = {
+            "acting_user": user,
+            "category": d["category"],
+            "region_code": d["region_code"],
+            "cause": d["cause"],
+            "place": d["place"],
+            "source": d["source"],
+            "parties": [actions.PartyIn(n, "other", c) for n, c in form.parties()],
+        }
         try:
             if form.is_referral():
                 dispute = actions.do_receive_referral(
-                    acting_user=user,
-                    category=d["category"],
-                    region_code=d["region_code"],
-                    cause=d["cause"],
-                    place=d["place"],
-                    source=d["source"],
-                    referred_by=d["referred_by"],
-                    procedure=d["procedure"],
-                    received_at=d["received_at"],
-                    parties=parties,
+                    **common, referred_by=d["referred_by"], procedure=d["procedure"], received_at=d["received_at"]
                 )
             else:
-                dispute = actions.do_identify_dispute(
-                    acting_user=user,
-                    category=d["category"],
-                    region_code=d["region_code"],
-                    cause=d["cause"],
-                    place=d["place"],
-                    source=d["source"],
-                    parties=parties,
-                )
+                dispute = actions.do_identify_dispute(**common)
         except CaseError as e:
             form.add_error(None, e.message)
         else:
@@ -271,9 +268,7 @@ def _render_dispute(request, dispute, bound=None, status=200):
         "mediators": list(dispute.mediators.all()),
         "sessions": record.sessions if record else list(dispute.sessions.order_by("scheduled_for", "pk")),
         "confirmations": list(dispute.confirmations.order_by("pk")),
-        "period_colour": deadline_colour(
-            dispute.mediation_started_at or dispute.received_at, dispute.period_ends_at, now
-        ),
+        "period_colour": _period_colour(dispute, now),
         "forms": action_forms,
         "timeline": timeline,
         "now": now,
@@ -386,7 +381,7 @@ def act(request, dispute_id, action):
         raise Http404
     user = request.user
     dispute = access_dispute_by_id(user, dispute_id)
-    needs_record = bool(roles_on_dispute(user, dispute) & RECORD_ROLES) and action in f.NEEDS_RECORD
+    needs_record = action in f.NEEDS_RECORD and may_read_record(user, dispute)
     record = read_record(user, dispute, purpose=PAGE_PURPOSE, request=request) if needs_record else None
     form = f.FORMS[action](request.POST, dispute=dispute, record=record)
     if form.is_valid():
