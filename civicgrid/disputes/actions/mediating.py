@@ -324,9 +324,7 @@ def do_draft_agreement(
                 dispute=dispute, form=Agreement.Form.WRITTEN, drafted_at=now, drafted_by=acting_user, **fields
             )
         else:
-            Agreement.objects.filter(pk=draft.pk).update(drafted_at=now, drafted_by=acting_user, **fields)
-            for k, v in fields.items():
-                setattr(draft, k, v)
+            _save(draft, drafted_at=now, drafted_by=acting_user, **fields)
         _transition(
             dispute,
             "draft_agreement",

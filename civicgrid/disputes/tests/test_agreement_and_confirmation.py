@@ -1,7 +1,7 @@
 """The agreement (人民调解法 Art. 28–31), termination (Art. 26) and judicial confirmation
 (Art. 33; SPC rules 2011 Art. 4–5), with every deadline on hand-computed dates."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -89,6 +89,16 @@ class TestTheAgreement:
         actions.do_draft_agreement(d, terms="第一稿", acting_user=mediation.mia)
         actions.do_draft_agreement(reload(d), terms="第二稿", acting_user=mediation.mia)
         assert list(Agreement.objects.filter(dispute=d).values_list("terms", flat=True)) == ["第二稿"]
+
+    def test_the_revised_draft_it_returns_is_the_stored_one(self, mediation):
+        d = mediating(mediation)
+        first = actions.do_draft_agreement(d, terms="第一稿", acting_user=mediation.mia)
+        later = first.drafted_at + timedelta(hours=1)
+        with time_machine.travel(later, tick=False):
+            revised = actions.do_draft_agreement(reload(d), terms="第二稿", acting_user=mediation.mia)
+        stored = Agreement.objects.get(pk=revised.pk)
+        assert (revised.terms, revised.drafted_at, revised.drafted_by) == ("第二稿", later, mediation.mia)
+        assert (stored.terms, stored.drafted_at, stored.drafted_by) == ("第二稿", later, mediation.mia)
 
     def test_it_refuses_an_effective_date_in_the_future_or_before_the_mediation(self, mediation):
         now = at("2025-03-10")
